@@ -1,0 +1,7 @@
+"""hpexp: measure Python concurrency (threads, processes, event loops, clusters) from Hydra configs."""
+
+from hpexp.executors.base import Executor
+from hpexp.results import load_results
+from hpexp.workloads.base import Outcome, Workload
+
+__all__ = ["Executor", "Outcome", "Workload", "load_results"]

@@ -1,0 +1,3 @@
+from hpexp.app import main
+
+main()

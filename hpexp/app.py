@@ -1,0 +1,107 @@
+"""``python -m hpexp`` / ``hpexp``: the Hydra application and its one-line error reporting."""
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pandas as pd
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from hpexp import callbacks
+from hpexp.config import register_schemas
+from hpexp.errors import ConfigError, HpexpError
+from hpexp.hydra_errors import describe_hydra_error, is_hydra_error
+from hpexp.progress import Progress
+from hpexp.results import JOB_FILE, discard_bookkeeping, to_frame, write_atomic
+from hpexp.runner import build_job, run_trials
+
+
+def conf_dir() -> Path:
+    """The built-in configs: shipped inside the wheel, or the checkout's top-level ``conf/``."""
+    packaged = Path(__file__).parent / "conf"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "conf"
+
+
+def _identity(cfg: DictConfig, hydra_cfg: Any) -> dict[str, Any]:
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    batch_dir = Path(hydra_cfg.sweep.dir if multirun else hydra_cfg.runtime.output_dir)
+    results_root = Path(cfg.results_dir)
+    sweep_id = (
+        batch_dir.relative_to(results_root) if batch_dir.is_relative_to(results_root) else batch_dir
+    )
+    return {
+        "sweep_id": sweep_id.as_posix(),
+        "job": hydra_cfg.job.num if multirun else 0,
+        "workload": hydra_cfg.runtime.choices.get("workload") or "custom",
+        "executor": hydra_cfg.runtime.choices.get("executor") or "custom",
+        "overrides": hydra_cfg.job.override_dirname,
+    }
+
+
+register_schemas()
+
+
+@hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
+def run_job(cfg: DictConfig) -> pd.DataFrame | None:
+    """One Hydra job: validate, measure, write ``results.parquet`` atomically in the job dir.
+
+    A refused config is recorded rather than raised: other jobs of a sweep still run, and
+    :func:`main` reports it as one line.
+    """
+    hydra_cfg = HydraConfig.get()
+    job_dir = Path(hydra_cfg.runtime.output_dir)
+    identity = _identity(cfg, hydra_cfg)
+    label = f"job {identity['job']}" if hydra_cfg.mode == RunMode.MULTIRUN else "run"
+    try:
+        job = build_job(cfg, identity, Progress(label, enabled=cfg.progress))
+    except ConfigError as exc:
+        discard_bookkeeping(job_dir)
+        callbacks.REPORT.refused.append(exc)
+        return None
+    frame = to_frame(run_trials(job))
+    write_atomic(frame, job_dir / JOB_FILE)
+    return frame
+
+
+def main() -> None:
+    """Entry point: run Hydra, and report expected failures as one line on stderr."""
+    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    # Hydra then re-raises instead of printing its own multi-line report, so we can word it.
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    if os.getcwd() not in sys.path:
+        # the console script behaves like ``python -m hpexp``: user modules in cwd import
+        sys.path.insert(0, os.getcwd())
+    report = callbacks.REPORT
+    report.clear()
+    try:
+        run_job()
+    except KeyboardInterrupt:
+        print("hpexp: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        if full_error:
+            raise
+        if isinstance(exc, HpexpError):
+            print(f"hpexp: {exc}", file=sys.stderr)
+            sys.exit(exc.exit_code)
+        if is_hydra_error(exc):
+            print(f"hpexp: {describe_hydra_error(exc)}", file=sys.stderr)
+            sys.exit(2)
+        print(
+            f"hpexp: unexpected {type(exc).__name__}: {exc} "
+            "(set HYDRA_FULL_ERROR=1 for the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+    if report.refused:
+        for message in dict.fromkeys(str(exc) for exc in report.refused):
+            print(f"hpexp: {message}", file=sys.stderr)
+        sys.exit(ConfigError.exit_code)
+    if report.failed_jobs:
+        failed = len(report.failed_jobs)
+        print(f"hpexp: {failed} job(s) failed: " + "; ".join(report.failed_jobs), file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,41 @@
+"""Errors users see as one line: what is wrong, which key, what is allowed."""
+
+from typing import Any
+
+
+class HpexpError(Exception):
+    """An expected failure: reported as a one-line message with a non-zero exit, no traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(HpexpError):
+    """A configuration value that cannot run; raised before anything is written."""
+
+    exit_code = 2
+
+    def __init__(self, key: str, value: Any, allowed: str) -> None:
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(f"invalid value for '{key}': {value!r} (allowed: {allowed})")
+
+    def under(self, prefix: str) -> "ConfigError":
+        """The same error with the key qualified by its config node, e.g. ``workload.samples``."""
+        return ConfigError(f"{prefix}.{self.key}", self.value, self.allowed)
+
+
+class JobsFailed(HpexpError):
+    """Some jobs recorded ``status != ok`` rows; their results are written, the exit is non-zero."""
+
+
+def require_int(key: str, value: Any, minimum: int) -> int:
+    """``value`` as an int >= ``minimum`` (bools and floats refused), else a ConfigError naming ``key``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(key, value, f"an integer >= {minimum}")
+    return value
+
+
+def require_choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    """``value`` as one of ``choices``, else a ConfigError listing them."""
+    if value not in choices:
+        raise ConfigError(key, value, " | ".join(choices))
+    return str(value)

@@ -1,0 +1,74 @@
+"""The executor contract: a ``concurrent.futures.Executor`` that also knows how to start and
+describe itself.
+
+hpexp calls, in this order: ``start()`` (timed as ``setup_s``, never inside ``wall_s``), then
+``run(workload, tasks)`` once per warmup and measured repeat, then ``shutdown()``. ``submit`` and
+``map`` keep their standard meaning, so executors compose with code written for the stdlib.
+"""
+
+import concurrent.futures
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from hpexp.errors import require_int
+from hpexp.workloads.base import Workload
+
+#: how long starting a pool's workers may take before setup is declared failed
+STARTUP_TIMEOUT_S = 120.0
+
+
+class Executor(concurrent.futures.Executor):
+    """Base for hpexp executors; subclasses set up their machinery in :meth:`start`."""
+
+    #: distributions whose versions are recorded as ``version.<name>`` columns
+    libraries: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, workers: int) -> None:
+        self.workers = require_int("workers", workers, 1)
+
+    def start(self) -> None:
+        """Start pools, loops or clusters so the first measured run pays no start-up cost."""
+
+    def __enter__(self) -> "Executor":
+        self.start()
+        return self
+
+    def settings(self, task_count: int) -> dict[str, Any]:
+        """Effective settings and library limits used for ``task_count`` tasks.
+
+        Recorded as ``executor.<key>`` columns, so hidden library caps are visible in results.
+        """
+        return {}
+
+    def run(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
+        """Run every task and return the results in task order."""
+        return list(self.map(workload.run, tasks))
+
+
+def even_chunksize(tasks: int, workers: int) -> int:
+    """Tasks per dispatch that split ``tasks`` evenly over ``workers`` (the book's split)."""
+    return max(1, math.ceil(tasks / workers))
+
+
+def optional_chunksize(chunksize: int | None) -> int | None:
+    return None if chunksize is None else require_int("chunksize", chunksize, 1)
+
+
+def start_all_workers(
+    submit: Callable[..., concurrent.futures.Future], workers: int, barrier: Any
+) -> None:
+    """Make a lazily-spawning pool start all ``workers`` now.
+
+    Each worker's initializer waits on ``barrier`` (``workers`` + 1 parties), so no worker is idle
+    while the no-op tasks are submitted and the pool has to spawn one per task; the caller's own
+    ``wait`` returns once every worker is up.
+    """
+    futures = [submit(_noop) for _ in range(workers)]
+    barrier.wait(timeout=STARTUP_TIMEOUT_S)
+    for future in futures:
+        future.result(timeout=STARTUP_TIMEOUT_S)
+
+
+def _noop() -> None:
+    """A task that only proves a worker is alive."""

@@ -1,0 +1,33 @@
+"""Every task in order in the calling thread: the baseline for every speedup."""
+
+import concurrent.futures
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from hpexp.executors.base import Executor
+
+
+class SerialExecutor(Executor):
+    """No pool, no dispatch: ``map`` is the builtin ``map``, so hpexp adds no overhead."""
+
+    def __init__(self, workers: int = 1) -> None:
+        super().__init__(workers)
+
+    def submit(
+        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+    ) -> Iterator[Any]:
+        return map(fn, *iterables)

@@ -1,0 +1,64 @@
+"""Hydra's and OmegaConf's multi-line composition errors, reworded as one line.
+
+Each message names the key and what it accepts, in the same shape as :class:`ConfigError`.
+"""
+
+import difflib
+import re
+
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+from omegaconf import DictConfig
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+_INTERNAL_KEYS = {"hydra", "_target_", "defaults"}
+_TYPE_NAMES = {"Integer": "an integer", "Float": "a number", "Boolean": "true | false"}
+
+
+def is_hydra_error(exc: BaseException) -> bool:
+    return isinstance(exc, HydraException | OmegaConfBaseException)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _allowed(message: str) -> str:
+    if match := re.search(r"expected one of \[(.*)\]", message):
+        return " | ".join(part.strip() for part in match.group(1).split(","))
+    if match := re.search(r"converted to (\w+)", message):
+        return _TYPE_NAMES.get(match.group(1), match.group(1))
+    if "not a valid bool" in message:
+        return _TYPE_NAMES["Boolean"]
+    return message
+
+
+def _unknown_key(cause: ConfigAttributeError | ConfigKeyError) -> str:
+    parent = cause.parent_node
+    keys = (
+        sorted(k for k in parent if k not in _INTERNAL_KEYS)
+        if isinstance(parent, DictConfig)
+        else []
+    )
+    hint = difflib.get_close_matches(str(cause.key), keys, n=1)
+    suggestion = f"did you mean '{hint[0]}'? " if hint else ""
+    return f"unknown key '{cause.full_key}' ({suggestion}allowed: {', '.join(keys)})"
+
+
+def describe_hydra_error(exc: BaseException) -> str:
+    """A one-line description of a Hydra or OmegaConf error raised while composing the config."""
+    if isinstance(exc, MissingConfigException) and exc.options:
+        group, _, name = (exc.missing_cfg_file or "").rpartition("/")
+        return f"unknown {group or 'config'} '{name}' (available: {', '.join(exc.options)})"
+    if isinstance(exc, OverrideParseException):
+        return f"cannot parse override '{exc.override}': {exc.message.splitlines()[0]}"
+    cause = exc if isinstance(exc, OmegaConfBaseException) else exc.__cause__
+    if isinstance(cause, ConfigAttributeError | ConfigKeyError) and cause.full_key:
+        return _unknown_key(cause)
+    if isinstance(cause, OmegaConfBaseException) and cause.full_key:
+        message = _first_line(cause)
+        return (
+            f"invalid value for '{cause.full_key}': {cause.value!r} (allowed: {_allowed(message)})"
+        )
+    if cause is not None:
+        return f"{_first_line(exc)}: {_first_line(cause)}"
+    return _first_line(exc)

@@ -1,0 +1,91 @@
+"""Timers for one measured region: wall clock, CPU and peak RSS of the whole process tree.
+
+``resource.getrusage(RUSAGE_CHILDREN)`` only counts children that have exited and been reaped,
+so a live process pool's CPU would be invisible; psutil reads every live descendant instead.
+Peak RSS is reset per region through ``/proc/<pid>/clear_refs`` (Linux), so each row reports
+its own peak rather than the lifetime high-water mark.
+"""
+
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+
+import psutil
+
+
+@dataclass
+class Measurement:
+    wall_s: float = float("nan")
+    cpu_s: float = float("nan")
+    max_rss_mb: float = float("nan")
+
+
+def _tree() -> list[psutil.Process]:
+    me = psutil.Process()
+    with suppress(psutil.Error):
+        return [me, *me.children(recursive=True)]
+    return [me]
+
+
+def _cpu_by_pid(procs: list[psutil.Process]) -> dict[int, float]:
+    seconds = {}
+    for proc in procs:
+        with suppress(psutil.Error):
+            times = proc.cpu_times()
+            seconds[proc.pid] = times.user + times.system
+    return seconds
+
+
+def _reaped_children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _reset_peak_rss(procs: list[psutil.Process]) -> bool:
+    """Reset each process's peak RSS (VmHWM); False where the kernel does not allow it."""
+    ok = True
+    for proc in procs:
+        try:
+            with open(f"/proc/{proc.pid}/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            ok = False
+    return ok
+
+
+def _peak_rss_mb(procs: list[psutil.Process], reset_ok: bool) -> float:
+    """Sum of per-process peaks: an upper bound of the tree's simultaneous peak."""
+    if not reset_ok:
+        scale = 1 if sys.platform == "darwin" else 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+    total_kb = 0
+    for proc in procs:
+        with suppress(OSError), open(f"/proc/{proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    total_kb += int(line.split()[1])
+                    break
+    return total_kb / 1024
+
+
+@contextmanager
+def measure() -> Iterator[Measurement]:
+    """Measure the body; the process-tree bookkeeping happens outside the wall-clock window."""
+    result = Measurement()
+    before_procs = _tree()
+    reset_ok = sys.platform.startswith("linux") and _reset_peak_rss(before_procs)
+    cpu_before = _cpu_by_pid(before_procs)
+    reaped_before = _reaped_children_cpu()
+    start = time.perf_counter()
+    try:
+        yield result
+    finally:
+        result.wall_s = time.perf_counter() - start
+        after_procs = _tree()
+        cpu_after = _cpu_by_pid(after_procs)
+        live = sum(t - cpu_before.get(pid, 0.0) for pid, t in cpu_after.items())
+        result.cpu_s = live + _reaped_children_cpu() - reaped_before
+        result.max_rss_mb = _peak_rss_mb(after_procs, reset_ok)

@@ -1,0 +1,154 @@
+"""Tidy results: one row per measured repeat, written atomically, loaded back as one DataFrame.
+
+Every job writes ``results.parquet`` in its own directory; a finished sweep also gets one
+combined ``sweep.parquet``. :func:`load_results` reads the job files and uses a sweep's combined
+file only where its job files are gone (e.g. a sweep file copied on its own), so no row is read
+twice.
+"""
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+JOB_FILE = "results.parquet"
+SWEEP_FILE = "sweep.parquet"
+
+IDENTITY = {
+    "sweep_id": "string",
+    "job": "int64",
+    "workload": "category",
+    "executor": "category",
+    "workers": "int64",
+    "repeat": "int64",
+    "overrides": "string",
+}
+MEASUREMENT = {
+    "wall_s": "float64",
+    "cpu_s": "float64",
+    "setup_s": "float64",
+    "tasks": "Int64",
+    "units": "float64",
+    "throughput": "float64",
+    "max_rss_mb": "float64",
+    "status": "string",
+    "error": "string",
+}
+ENVIRONMENT = {
+    "started_at": "datetime64[ns, UTC]",
+    "hostname": "string",
+    "platform": "string",
+    "python_version": "string",
+    "python_implementation": "string",
+    "cpu_count": "int64",
+    "cpu_model": "string",
+    "hpexp_version": "string",
+}
+#: the columns every results file has; workload metrics and parameters come between
+#: the measurement and environment columns
+SCHEMA = {**IDENTITY, **MEASUREMENT, **ENVIRONMENT}
+SORT_KEY = ["started_at", "sweep_id", "job", "repeat"]
+#: what Hydra itself writes in a run, sweep or job dir before any job has measured anything
+HYDRA_BOOKKEEPING = (".hydra", "hpexp.log", "multirun.yaml")
+
+
+def to_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    return conform(pd.DataFrame(list(rows)))
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """The schema's columns in schema order with its dtypes; metrics, parameters, versions between."""
+    for column in SCHEMA:
+        if column not in frame:
+            frame[column] = pd.NA
+    fixed_head = [*IDENTITY, *MEASUREMENT]
+    variable = sorted(c for c in frame.columns if c not in SCHEMA)
+    metrics = [c for c in variable if "." not in c]
+    parameters = [c for c in variable if "." in c and not c.startswith("version.")]
+    versions = [c for c in variable if c.startswith("version.")]
+    frame = frame[[*fixed_head, *metrics, *parameters, *ENVIRONMENT, *versions]]
+    return _with_schema_dtypes(frame)
+
+
+def _with_schema_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    dtypes = {c: t for c, t in SCHEMA.items() if t != "category" and c in frame}
+    frame = frame.astype(dtypes)
+    for column in ("workload", "executor"):
+        frame[column] = frame[column].astype("string").astype("category")
+    return frame
+
+
+def empty_frame() -> pd.DataFrame:
+    return _with_schema_dtypes(pd.DataFrame({c: pd.Series(dtype="object") for c in SCHEMA}))
+
+
+def write_atomic(frame: pd.DataFrame, path: Path) -> None:
+    """Write to a temporary file in the same directory, then rename it into place.
+
+    A reader (or a crash) never sees a half-written file: ``path`` is either the old complete
+    file, or the new complete one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            frame.to_parquet(f, index=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def result_files(root: Path) -> list[Path]:
+    """The files under ``root`` whose rows together are every result exactly once."""
+    if root.is_file():
+        return [root]
+    job_files = sorted(root.rglob(JOB_FILE))
+    job_dirs = {f.parent for f in job_files}
+    sweep_files = [
+        f
+        for f in sorted(root.rglob(SWEEP_FILE))
+        if not any(f.parent in d.parents for d in job_dirs)
+    ]
+    return [*job_files, *sweep_files]
+
+
+def load_results(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
+    """All results under ``path`` (a results file, a job dir, a sweep dir or the results root).
+
+    Returns one tidy DataFrame sorted by start time, with categorical ``workload`` and
+    ``executor``; an empty DataFrame with the schema's columns when nothing has run yet.
+    """
+    root = Path(path)
+    if not root.exists():
+        raise FileNotFoundError(f"no results at '{root}' (run python -m hpexp first)")
+    frames = [pd.read_parquet(f) for f in result_files(root)]
+    if not frames:
+        return empty_frame()
+    frame = conform(pd.concat(frames, ignore_index=True, sort=False))
+    return frame.sort_values(SORT_KEY, kind="stable", ignore_index=True)
+
+
+def discard_bookkeeping(directory: Path) -> None:
+    """Remove Hydra's files from a dir that got no results, then the dirs this leaves empty.
+
+    Only Hydra's own files are removed and only empty dirs are deleted, so nothing a user or
+    another job wrote is ever lost.
+    """
+    for name in HYDRA_BOOKKEEPING:
+        target = directory / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+    for parent in (directory, *directory.parents):
+        try:
+            parent.rmdir()
+        except OSError:
+            break

@@ -1,0 +1,161 @@
+"""The trial runner: build a workload and an executor from config, measure, return tidy rows.
+
+Order per job: ``workload.prepare()`` (untimed), executor start (``setup_s``), ``warmup``
+unrecorded runs, then ``repeats`` measured runs. Only ``executor.run`` is inside ``wall_s``;
+tasks are made and results reduced outside it.
+"""
+
+import json
+import math
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from hpexp.environment import library_versions, machine
+from hpexp.errors import ConfigError, require_int
+from hpexp.executors.base import Executor
+from hpexp.measure import measure
+from hpexp.progress import Progress
+from hpexp.workloads.base import Workload
+
+
+@dataclass
+class Job:
+    """One Hydra job, resolved to plain Python objects before anything runs or crosses a process."""
+
+    workload: Workload
+    executor: Executor
+    workers: int
+    repeats: int
+    warmup: int
+    seed: int
+    #: identity and parameter columns shared by every row of the job
+    columns: dict[str, Any] = field(default_factory=dict)
+    progress: Progress = field(default_factory=lambda: Progress("", enabled=False))
+
+
+def _plain(node: DictConfig) -> dict[str, Any]:
+    """A config node as plain containers (enums as strings): safe to pickle into workers."""
+    container = OmegaConf.to_container(node, resolve=True, enum_to_str=True)
+    assert isinstance(container, dict)
+    return container
+
+
+def _column_value(value: Any) -> Any:
+    """Parameters as parquet-friendly scalars; lists and dicts become JSON text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _build(group: str, params: dict[str, Any], base: type, **kwargs: Any) -> Any:
+    """Instantiate a group's ``_target_`` and turn every failure into a one-line ConfigError."""
+    target = params.get("_target_", "")
+    try:
+        obj = instantiate(params, **kwargs)
+    except InstantiationException as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ConfigError):
+            raise cause.under(group) from None
+        reason = str(cause or exc).splitlines()[0]
+        raise ConfigError(f"{group}._target_", target, f"an importable class ({reason})") from None
+    if not isinstance(obj, base):
+        raise ConfigError(f"{group}._target_", target, f"a subclass of {base.__qualname__}")
+    return obj
+
+
+def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> Job:
+    """Validate every value and build the job; raises ConfigError before anything is written."""
+    workers = require_int("workers", cfg.workers, 1)
+    repeats = require_int("repeats", cfg.repeats, 1)
+    warmup = require_int("warmup", cfg.warmup, 0)
+    seed = require_int("seed", cfg.seed, 0)
+    workload_params = _plain(cfg.workload)
+    executor_params = _plain(cfg.executor)
+    workload = _build("workload", workload_params, Workload)
+    executor = _build("executor", executor_params, Executor, workers=workers)
+    columns = {
+        **identity,
+        "workers": workers,
+        **{
+            f"{group}.{key}": _column_value(value)
+            for group, params in (("workload", workload_params), ("executor", executor_params))
+            for key, value in params.items()
+            if key != "_target_"
+        },
+        **{f"workload.{k}": _column_value(v) for k, v in workload.describe(workers).items()},
+        "seed": seed,
+        "warmup": warmup,
+        "repeats": repeats,
+        **machine(),
+        **library_versions(workload.libraries + executor.libraries),
+    }
+    return Job(workload, executor, workers, repeats, warmup, seed, columns, progress)
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def run_trials(job: Job) -> list[dict[str, Any]]:
+    """Measure the job; a failure becomes a ``status=error`` row instead of an exception.
+
+    Rows measured before a failure are kept, so one broken repeat never costs the others.
+    """
+    rows: list[dict[str, Any]] = []
+    setup_s = math.nan
+    task_count = 0
+    try:
+        with ExitStack() as stack:
+            job.workload.prepare()
+            stack.callback(job.workload.close)
+            started = time.perf_counter()
+            stack.enter_context(job.executor)
+            setup_s = time.perf_counter() - started
+            for _ in range(job.warmup):
+                job.executor.run(job.workload, job.workload.tasks(job.workers, job.seed))
+            for repeat in range(job.repeats):
+                tasks = job.workload.tasks(job.workers, job.seed)
+                task_count = len(tasks)
+                started_at = datetime.now(UTC)
+                with measure() as timing:
+                    results = job.executor.run(job.workload, tasks)
+                outcome = job.workload.reduce(results)
+                rows.append(
+                    {
+                        "repeat": repeat,
+                        "wall_s": timing.wall_s,
+                        "cpu_s": timing.cpu_s,
+                        "setup_s": setup_s,
+                        "tasks": task_count,
+                        "units": outcome.units,
+                        "throughput": outcome.units / timing.wall_s,
+                        "max_rss_mb": timing.max_rss_mb,
+                        "status": "error" if outcome.error else "ok",
+                        "error": outcome.error or "",
+                        "started_at": started_at,
+                        **outcome.metrics,
+                    }
+                )
+                job.progress.update(repeat + 1, job.repeats)
+    except Exception as exc:
+        rows.append(
+            {
+                "repeat": len(rows),
+                "setup_s": setup_s,
+                "status": "error",
+                "error": _error_text(exc),
+                "started_at": datetime.now(UTC),
+            }
+        )
+    settings = {
+        f"executor.{k}": _column_value(v) for k, v in job.executor.settings(task_count).items()
+    }
+    return [{**job.columns, **settings, **row} for row in rows]

@@ -1,0 +1,90 @@
+"""Monte Carlo pi, the book's chapter 9 workload: CPU-bound, embarrassingly parallel."""
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hpexp.config import PiImpl
+from hpexp.errors import require_choice, require_int
+from hpexp.workloads.base import Outcome, Workload
+
+#: an estimate further than this many standard errors from pi marks the row as wrong; a correct
+#: sampler gets there with probability ~2e-9, a broken one (shared or biased streams) quickly does
+TOLERANCE_SIGMAS = 6.0
+_NUMPY_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class PiChunk:
+    """One task: how many points to throw, and the chunk's own random stream."""
+
+    samples: int
+    stream: np.random.SeedSequence
+    impl: str
+
+
+def count_inside(chunk: PiChunk) -> int:
+    """Points of the chunk inside the unit quarter circle."""
+    if chunk.impl == PiImpl.numpy:
+        rng = np.random.default_rng(chunk.stream)
+        inside = 0
+        for start in range(0, chunk.samples, _NUMPY_BLOCK):
+            size = min(_NUMPY_BLOCK, chunk.samples - start)
+            x, y = rng.random(size), rng.random(size)
+            inside += int(np.count_nonzero(x * x + y * y <= 1.0))
+        return inside
+    rand = random.Random(int.from_bytes(chunk.stream.generate_state(4).tobytes(), "little")).random
+    inside = 0
+    for _ in range(chunk.samples):
+        x, y = rand(), rand()
+        if x * x + y * y <= 1.0:
+            inside += 1
+    return inside
+
+
+def standard_error(samples: int) -> float:
+    """Standard error of 4 * (inside / samples) when each point lands inside with p = pi/4."""
+    p = math.pi / 4
+    return 4 * math.sqrt(p * (1 - p) / samples)
+
+
+class MonteCarloPi(Workload):
+    """Estimate pi from ``samples`` random points, split into ``chunks`` independent tasks."""
+
+    libraries = ("numpy",)
+
+    def __init__(self, samples: int = 10_000_000, impl: str = "python", chunks: int | None = None):
+        self.samples = require_int("samples", samples, 1)
+        self.impl = require_choice("impl", impl, tuple(PiImpl))
+        self.chunks = None if chunks is None else require_int("chunks", chunks, 1)
+
+    def chunk_count(self, workers: int) -> int:
+        return self.chunks or workers
+
+    def describe(self, workers: int) -> dict[str, Any]:
+        return {"chunks": self.chunk_count(workers)}
+
+    def tasks(self, workers: int, seed: int) -> list[PiChunk]:
+        count = self.chunk_count(workers)
+        base, extra = divmod(self.samples, count)
+        streams = np.random.SeedSequence(seed).spawn(count)
+        return [PiChunk(base + (i < extra), stream, self.impl) for i, stream in enumerate(streams)]
+
+    def run(self, task: PiChunk) -> int:
+        return count_inside(task)
+
+    def reduce(self, results: list[int]) -> Outcome:
+        estimate = 4 * sum(results) / self.samples
+        abs_error = abs(estimate - math.pi)
+        tolerance = TOLERANCE_SIGMAS * standard_error(self.samples)
+        error = None
+        if abs_error > tolerance:
+            error = (
+                f"pi estimate {estimate:.6f} is {abs_error:.2e} from pi, beyond the "
+                f"{TOLERANCE_SIGMAS:g}-sigma tolerance {tolerance:.2e} for {self.samples} samples"
+            )
+        metrics = {"pi_estimate": estimate, "abs_error": abs_error, "samples": self.samples}
+        return Outcome(metrics=metrics, units=self.samples, error=error)

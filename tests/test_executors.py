@@ -1,0 +1,116 @@
+"""Every built-in executor on the pi workload, with real thread and process pools."""
+
+import math
+
+import pytest
+
+from hpexp.executors.serial import SerialExecutor
+from hpexp.progress import Progress
+from hpexp.runner import Job, build_job, run_trials
+from hpexp.workloads.pi import MonteCarloPi
+
+EXECUTORS = [
+    ("serial", []),
+    ("threads", []),
+    ("pool", []),
+    ("pool", ["executor.start_method=spawn"]),
+    ("joblib", ["executor.backend=loky"]),
+    ("joblib", ["executor.backend=threading"]),
+    ("joblib", ["executor.backend=multiprocessing"]),
+]
+IDENTITY = {"sweep_id": "test", "job": 0, "workload": "pi", "executor": "x", "overrides": ""}
+
+
+def measure(make_config, *overrides):
+    cfg = make_config(*overrides)
+    return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False)))
+
+
+@pytest.mark.parametrize("impl", ["python", "numpy"])
+@pytest.mark.parametrize(("executor", "extra"), EXECUTORS)
+def test_every_executor_estimates_pi(make_config, executor, extra, impl):
+    rows = measure(
+        make_config,
+        f"executor={executor}",
+        *extra,
+        f"workload.impl={impl}",
+        "workload.samples=200000",
+        "workers=2",
+        "repeats=2",
+    )
+    assert [r["status"] for r in rows] == ["ok", "ok"], rows[-1].get("error")
+    for row in rows:
+        assert abs(row["pi_estimate"] - math.pi) < 0.02
+        assert row["tasks"] == 2
+        assert row["wall_s"] > 0
+        assert row["cpu_s"] >= 0
+        assert row["setup_s"] >= 0
+        assert row["max_rss_mb"] > 1
+        assert row["throughput"] == pytest.approx(200_000 / row["wall_s"])
+        assert row["workload.impl"] == impl
+
+
+def test_same_seed_gives_the_same_estimate_on_every_executor(make_config):
+    estimates = {
+        (executor, *extra): measure(
+            make_config,
+            f"executor={executor}",
+            *extra,
+            "workload.samples=60000",
+            "workload.chunks=3",
+            "workers=2",
+            "repeats=1",
+            "warmup=0",
+            "seed=42",
+        )[0]["pi_estimate"]
+        for executor, extra in EXECUTORS
+    }
+    assert len(set(estimates.values())) == 1, estimates
+
+
+def test_executors_record_the_limits_they_set(make_config):
+    pool = measure(make_config, "executor=pool", "workers=3", "workload.samples=3000", "repeats=1")
+    assert pool[0]["executor.max_workers"] == 3
+    assert pool[0]["executor.chunksize"] == 1
+    assert pool[0]["executor.start_method"] in {"fork", "spawn", "forkserver"}
+    joblib_rows = measure(
+        make_config, "executor=joblib", "workers=2", "workload.samples=3000", "workload.chunks=10"
+    )
+    assert joblib_rows[0]["executor.n_jobs"] == 2
+    assert joblib_rows[0]["executor.batch_size"] == "5"
+    assert joblib_rows[0]["version.joblib"]
+
+
+def test_setup_is_timed_outside_wall(make_config):
+    rows = measure(
+        make_config,
+        "executor=pool",
+        "executor.start_method=spawn",
+        "workers=2",
+        "workload.samples=2000",
+        "repeats=3",
+    )
+    assert all(r["setup_s"] > r["wall_s"] for r in rows), "spawning two interpreters is setup"
+    assert len({r["setup_s"] for r in rows}) == 1
+
+
+class FailsOnThirdRun(MonteCarloPi):
+    """A real workload whose third run raises, as a bug in user code would."""
+
+    def __init__(self) -> None:
+        super().__init__(samples=1000)
+        self.runs = 0
+
+    def reduce(self, results):
+        self.runs += 1
+        if self.runs == 3:
+            raise RuntimeError("reduce exploded\nsecond line")
+        return super().reduce(results)
+
+
+def test_a_failing_run_becomes_an_error_row_and_keeps_earlier_rows():
+    job = Job(FailsOnThirdRun(), SerialExecutor(1), workers=1, repeats=4, warmup=0, seed=0)
+    rows = run_trials(job)
+    assert [r["status"] for r in rows] == ["ok", "ok", "error"]
+    assert rows[-1]["error"] == "RuntimeError: reduce exploded"
+    assert rows[-1]["repeat"] == 2
