@@ -1,4 +1,4 @@
-"""hpexp: measure Python concurrency (threads, processes, event loops, clusters) from Hydra configs."""
+"""hpexp: measure Python concurrency (threads, processes, event loops, clusters) from YAML."""
 
 from hpexp.executors.base import Executor
 from hpexp.results import load_results

@@ -28,7 +28,7 @@ class JobsFailed(HpexpError):
 
 
 def require_int(key: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum`` (bools and floats refused), else a ConfigError naming ``key``."""
+    """``value`` as an int >= ``minimum`` (bools and floats refused), else a ConfigError."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(key, value, f"an integer >= {minimum}")
     return value

@@ -61,7 +61,7 @@ def to_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
 
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
-    """The schema's columns in schema order with its dtypes; metrics, parameters, versions between."""
+    """Schema columns in schema order and dtypes, with metrics, parameters and versions between."""
     for column in SCHEMA:
         if column not in frame:
             frame[column] = pd.NA

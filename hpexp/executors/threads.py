@@ -9,7 +9,7 @@ from hpexp.executors.base import Executor, start_all_workers
 
 
 class ThreadsExecutor(Executor):
-    """``concurrent.futures.ThreadPoolExecutor(max_workers=workers)``, all threads started in setup."""
+    """``ThreadPoolExecutor(max_workers=workers)``, every thread started in setup."""
 
     def __init__(self, workers: int) -> None:
         super().__init__(workers)
