@@ -28,11 +28,9 @@ def conf_dir() -> Path:
 
 def _identity(cfg: DictConfig, hydra_cfg: Any) -> dict[str, Any]:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
-    batch_dir = Path(hydra_cfg.sweep.dir if multirun else hydra_cfg.runtime.output_dir)
-    results_root = Path(cfg.results_dir)
-    sweep_id = (
-        batch_dir.relative_to(results_root) if batch_dir.is_relative_to(results_root) else batch_dir
-    )
+    batch_dir = Path(hydra_cfg.sweep.dir if multirun else hydra_cfg.runtime.output_dir).resolve()
+    root = Path(cfg.results_dir).resolve()
+    sweep_id = batch_dir.relative_to(root) if batch_dir.is_relative_to(root) else batch_dir
     return {
         "sweep_id": sweep_id.as_posix(),
         "job": hydra_cfg.job.num if multirun else 0,

@@ -44,7 +44,7 @@ ENVIRONMENT = {
     "platform": "string",
     "python_version": "string",
     "python_implementation": "string",
-    "cpu_count": "int64",
+    "cpu_count": "Int64",
     "cpu_model": "string",
     "hpexp_version": "string",
 }
@@ -62,9 +62,9 @@ def to_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
     """Schema columns in schema order and dtypes, with metrics, parameters and versions between."""
-    for column in SCHEMA:
+    for column, dtype in SCHEMA.items():
         if column not in frame:
-            frame[column] = pd.NA
+            frame[column] = pd.Series(index=frame.index, dtype=dtype)
     fixed_head = [*IDENTITY, *MEASUREMENT]
     variable = sorted(c for c in frame.columns if c not in SCHEMA)
     metrics = [c for c in variable if "." not in c]
@@ -119,6 +119,12 @@ def result_files(root: Path) -> list[Path]:
     return [*job_files, *sweep_files]
 
 
+def _read(path: Path) -> pd.DataFrame:
+    """Read through one open handle: a file renamed over ``path`` meanwhile cannot mix in."""
+    with open(path, "rb") as f:
+        return pd.read_parquet(f)
+
+
 def load_results(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
     """All results under ``path`` (a results file, a job dir, a sweep dir or the results root).
 
@@ -128,7 +134,7 @@ def load_results(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"no results at '{root}' (run python -m hpexp first)")
-    frames = [pd.read_parquet(f) for f in result_files(root)]
+    frames = [_read(f) for f in result_files(root)]
     if not frames:
         return empty_frame()
     frame = conform(pd.concat(frames, ignore_index=True, sort=False))

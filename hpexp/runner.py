@@ -5,6 +5,7 @@ unrecorded runs, then ``repeats`` measured runs. Only ``executor.run`` is inside
 tasks are made and results reduced outside it.
 """
 
+import gc
 import json
 import math
 import time
@@ -125,6 +126,7 @@ def run_trials(job: Job) -> list[dict[str, Any]]:
                 tasks = job.workload.tasks(job.workers, job.seed)
                 task_count = len(tasks)
                 started_at = datetime.now(UTC)
+                gc.collect()  # the previous run's garbage is not this run's cost
                 with measure() as timing:
                     results = job.executor.run(job.workload, tasks)
                 outcome = job.workload.reduce(results)

@@ -1,0 +1,136 @@
+"""The real command line in subprocesses: the headline sweep, the default run, and bad input."""
+
+import pandas as pd
+import pytest
+
+import hpexp
+from tests.conftest import run_cli
+
+SMALL = ["workload.samples=200000", "repeats=2", "warmup=1"]
+
+
+def files_under(path):
+    return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+
+
+def test_headline_sweep_end_to_end(tmp_path):
+    result = run_cli("workload=pi", "executor=pool", "workers=1,2,4,8", *SMALL, "-m", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    # stdout carries only hpexp's summary table: one header and one line per job
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].split()[:4] == ["job", "workload", "executor", "workers"]
+    assert [line.split()[3] for line in lines[1:]] == ["1", "2", "4", "8"]
+
+    df = hpexp.load_results(tmp_path / "results")
+    assert len(df) == 8
+    assert (df["status"] == "ok").all()
+    assert df["workload"].dtype == "category"
+    assert df["executor"].dtype == "category"
+    assert sorted(df["workers"].unique()) == [1, 2, 4, 8]
+    assert df["sweep_id"].nunique() == 1
+    assert df["sweep_id"].iloc[0].startswith("sweeps/")
+    medians = df.groupby(["executor", "workers"], observed=True).wall_s.median()
+    assert len(medians) == 4
+
+    (sweep_dir,) = (tmp_path / "results" / "sweeps").glob("*/*")
+    combined = pd.read_parquet(sweep_dir / "sweep.parquet")
+    assert len(combined) == 8
+    # loading the sweep dir or a job dir reads each row once
+    assert len(hpexp.load_results(sweep_dir)) == 8
+    assert len(hpexp.load_results(sweep_dir / "2")) == 2
+    assert "job 4/4" in result.stderr
+
+
+def test_no_arguments_runs_a_quick_default(tmp_path):
+    result = run_cli(cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    df = hpexp.load_results(tmp_path / "results")
+    assert len(df) == 5
+    assert set(df["executor"]) == {"serial"}
+    assert df["sweep_id"].iloc[0].startswith("runs/")
+    assert "serial" in result.stdout
+    assert "repeat 5/5" in result.stderr, "a run over two seconds reports progress"
+
+
+def test_console_script_is_the_same_program(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = shutil.which("hpexp") or str(Path(sys.executable).parent / "hpexp")
+    result = subprocess.run(
+        [script, "executor=threads", "workers=2", *SMALL],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(hpexp.load_results(tmp_path / "results")) == 2
+
+
+BAD_INPUTS = [
+    (["executor=nope"], "unknown executor 'nope' (available: joblib, pool, serial, threads)"),
+    (["workload=nope"], "unknown workload 'nope' (available: pi)"),
+    (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer >= 1)"),
+    (["workers=abc"], "invalid value for 'workers': 'abc' (allowed: an integer)"),
+    (["workers=2.5"], "invalid value for 'workers': 2.5 (allowed: an integer)"),
+    (["repeats=0"], "invalid value for 'repeats': 0 (allowed: an integer >= 1)"),
+    (["warmup=-1"], "invalid value for 'warmup': -1 (allowed: an integer >= 0)"),
+    (
+        ["workload.samples=-5"],
+        "invalid value for 'workload.samples': -5 (allowed: an integer >= 1)",
+    ),
+    (
+        ["workload.impl=fortran"],
+        "invalid value for 'workload.impl': 'fortran' (allowed: python | numpy)",
+    ),
+    (["worker=2"], "unknown key 'worker' (did you mean 'workers'?"),
+    (["workload.sample=5"], "unknown key 'workload.sample' (did you mean 'samples'?"),
+    (
+        ["executor=pool", "executor.start_method=bogus"],
+        "invalid value for 'executor.start_method': 'bogus' (allowed: fork | spawn | forkserver)",
+    ),
+    (
+        ["executor=joblib", "executor.backend=nope"],
+        "invalid value for 'executor.backend': 'nope' (allowed: loky | threading | multiprocessing",
+    ),
+    (["progress=maybe"], "invalid value for 'progress': 'maybe' (allowed: true | false)"),
+    (["workers=[1"], "cannot parse override 'workers=[1'"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUTS, ids=[a[0][-1] for a in BAD_INPUTS])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
+    result = run_cli(*SMALL, *args, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith(f"hpexp: {message}")
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert not (tmp_path / "results").exists() or files_under(tmp_path / "results") == []
+
+
+def test_a_refused_job_in_a_sweep_keeps_the_valid_jobs(tmp_path):
+    result = run_cli("executor=threads", "workers=2,0", *SMALL, "-m", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "hpexp: invalid value for 'workers': 0 (allowed: an integer >= 1)"
+    )
+    df = hpexp.load_results(tmp_path / "results")
+    assert list(df["workers"].unique()) == [2]
+
+
+def test_full_error_env_shows_the_traceback(tmp_path):
+    result = run_cli("workers=0", *SMALL, cwd=tmp_path, env={"HYDRA_FULL_ERROR": "1"})
+    assert result.returncode != 0
+    assert "invalid value for 'workers'" in result.stderr
+
+
+def test_results_dir_can_be_moved(tmp_path):
+    result = run_cli("results_dir=elsewhere/out", *SMALL, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(hpexp.load_results(tmp_path / "elsewhere" / "out")) == 2
+    assert not (tmp_path / "results").exists()
