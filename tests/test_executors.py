@@ -5,6 +5,7 @@ import math
 import pytest
 
 from hpexp.executors.serial import SerialExecutor
+from hpexp.executors.threads import ThreadsExecutor
 from hpexp.progress import Progress
 from hpexp.runner import Job, build_job, run_trials
 from hpexp.workloads.pi import MonteCarloPi
@@ -114,3 +115,27 @@ def test_a_failing_run_becomes_an_error_row_and_keeps_earlier_rows():
     assert [r["status"] for r in rows] == ["ok", "ok", "error"]
     assert rows[-1]["error"] == "RuntimeError: reduce exploded"
     assert rows[-1]["repeat"] == 2
+
+
+class CountsNativeRuns(MonteCarloPi):
+    """A workload with its own implementation for the threads model only."""
+
+    def __init__(self) -> None:
+        super().__init__(samples=1000)
+        self.native_runs = 0
+
+    def run_on_threads(self, executor, tasks):
+        self.native_runs += 1
+        return [f.result() for f in [executor.submit(self.run, t) for t in tasks]]
+
+
+def test_a_workload_native_implementation_is_used_for_its_kind_only():
+    workload = CountsNativeRuns()
+    tasks = workload.tasks(workers=2, seed=0)
+    with SerialExecutor(1) as serial:
+        generic = serial.run(workload, tasks)
+    assert workload.native_runs == 0
+    with ThreadsExecutor(2) as threads:
+        native = threads.run(workload, tasks)
+    assert workload.native_runs == 1
+    assert native == generic

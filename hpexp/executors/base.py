@@ -21,6 +21,8 @@ STARTUP_TIMEOUT_S = 120.0
 class Executor(concurrent.futures.Executor):
     """Base for hpexp executors; subclasses set up their machinery in :meth:`start`."""
 
+    #: the concurrency model, used to find a workload's native implementation for it
+    kind: ClassVar[str] = ""
     #: distributions whose versions are recorded as ``version.<name>`` columns
     libraries: ClassVar[tuple[str, ...]] = ()
 
@@ -42,7 +44,19 @@ class Executor(concurrent.futures.Executor):
         return {}
 
     def run(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
-        """Run every task and return the results in task order."""
+        """Run every task and return the results in task order.
+
+        A workload that defines ``run_on_<kind>(executor, tasks)`` for this executor's
+        :attr:`kind` runs that instead: its own use of the model's native primitive (an aiohttp
+        session on asyncio, ``call_soon`` chains, ...). Otherwise :meth:`run_tasks` does.
+        """
+        native = getattr(workload, f"run_on_{self.kind}", None) if self.kind else None
+        if native is not None:
+            return list(native(self, tasks))
+        return self.run_tasks(workload, tasks)
+
+    def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
+        """The generic way: ``workload.run`` over the tasks through :meth:`map`."""
         return list(self.map(workload.run, tasks))
 
 

@@ -23,6 +23,7 @@ class JoblibExecutor(Executor):
     ``auto`` batching changes what is measured.
     """
 
+    kind = "joblib"
     libraries = ("joblib",)
 
     def __init__(self, workers: int, backend: str = "loky", batch_size: Any = None) -> None:
@@ -67,7 +68,7 @@ class JoblibExecutor(Executor):
             self._parallel(joblib.delayed(fn)(*args) for args in zip(*iterables, strict=True))
         )
 
-    def run(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
+    def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
         return list(self.map(workload.run, tasks, chunksize=self.batch_size_for(len(tasks))))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:

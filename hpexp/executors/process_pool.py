@@ -23,6 +23,8 @@ class ProcessPoolExecutor(Executor):
     this is preferred over ``multiprocessing.Pool``.
     """
 
+    kind = "pool"
+
     def __init__(self, workers: int, start_method: str | None = None, chunksize: int | None = None):
         super().__init__(workers)
         methods = tuple(multiprocessing.get_all_start_methods())
@@ -65,7 +67,7 @@ class ProcessPoolExecutor(Executor):
         assert self._pool is not None, "start() first"
         return self._pool.map(fn, *iterables, timeout=timeout, chunksize=chunksize)
 
-    def run(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
+    def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
         return list(self.map(workload.run, tasks, chunksize=self.chunksize_for(len(tasks))))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:

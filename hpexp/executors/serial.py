@@ -10,6 +10,8 @@ from hpexp.executors.base import Executor
 class SerialExecutor(Executor):
     """No pool, no dispatch: ``map`` is the builtin ``map``, so hpexp adds no overhead."""
 
+    kind = "serial"
+
     def __init__(self, workers: int = 1) -> None:
         super().__init__(workers)
 

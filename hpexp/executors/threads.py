@@ -11,6 +11,8 @@ from hpexp.executors.base import Executor, start_all_workers
 class ThreadsExecutor(Executor):
     """``ThreadPoolExecutor(max_workers=workers)``, every thread started in setup."""
 
+    kind = "threads"
+
     def __init__(self, workers: int) -> None:
         super().__init__(workers)
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
