@@ -20,7 +20,7 @@ def hpexp_rows(*overrides: str) -> list[dict[str, Any]]:
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
         cfg = compose(config_name="config", overrides=list(overrides))
     identity = {"sweep_id": "bench", "job": 0, "workload": "?", "executor": "?", "overrides": ""}
-    rows = run_trials(build_job(cfg, identity, Progress("bench", enabled=False)))
+    rows = run_trials(build_job(cfg, identity, Progress("bench", enabled=False))).rows
     failed = [r["error"] for r in rows if r["status"] != "ok"]
     if failed:
         raise SystemExit(f"hpexp run failed: {failed[0]}")

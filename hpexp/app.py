@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,13 @@ from hpexp import callbacks
 from hpexp.config import register_schemas
 from hpexp.errors import ConfigError, HpexpError
 from hpexp.hydra_errors import describe_hydra_error, is_hydra_error
+from hpexp.processes import Terminated, install_signal_handlers, terminate_descendants
 from hpexp.progress import Progress
 from hpexp.results import JOB_FILE, discard_bookkeeping, to_frame, write_atomic
+from hpexp.resume import complete_results, config_hash, with_resumed_sweep_dir
 from hpexp.runner import build_job, run_trials
+
+TRACEBACK_FILE = "traceback.txt"
 
 
 def conf_dir() -> Path:
@@ -37,6 +42,7 @@ def _identity(cfg: DictConfig, hydra_cfg: Any) -> dict[str, Any]:
         "workload": hydra_cfg.runtime.choices.get("workload") or "custom",
         "executor": hydra_cfg.runtime.choices.get("executor") or "custom",
         "overrides": hydra_cfg.job.override_dirname,
+        "config_hash": config_hash(cfg),
     }
 
 
@@ -53,16 +59,40 @@ def run_job(cfg: DictConfig) -> pd.DataFrame | None:
     hydra_cfg = HydraConfig.get()
     job_dir = Path(hydra_cfg.runtime.output_dir)
     identity = _identity(cfg, hydra_cfg)
-    label = f"job {identity['job']}" if hydra_cfg.mode == RunMode.MULTIRUN else "run"
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    if multirun and cfg.resume:
+        earlier = complete_results(job_dir, identity, cfg.repeats)
+        if earlier is not None:
+            print(f"hpexp: job {identity['job']} is complete, skipped (resume)", file=sys.stderr)
+            return earlier
+    label = f"job {identity['job']}" if multirun else "run"
     try:
         job = build_job(cfg, identity, Progress(label, enabled=cfg.progress))
     except ConfigError as exc:
         discard_bookkeeping(job_dir)
         callbacks.REPORT.refused.append(exc)
         return None
-    frame = to_frame(run_trials(job))
+    trials = run_trials(job)
+    frame = to_frame(trials.rows)
     write_atomic(frame, job_dir / JOB_FILE)
+    (job_dir / TRACEBACK_FILE).unlink(missing_ok=True)
+    if trials.traceback:
+        (job_dir / TRACEBACK_FILE).write_text(trials.traceback)
     return frame
+
+
+def _exit(code: int) -> None:
+    """Exit with ``code``, without waiting for pool threads a timed-out run left hung.
+
+    Python cannot kill a thread, and would otherwise wait for it forever at exit.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    hung = [t for t in threading.enumerate() if t.name.startswith("hpexp") and t.is_alive()]
+    if hung:
+        terminate_descendants()
+        os._exit(code)
+    sys.exit(code)
 
 
 def main() -> None:
@@ -75,31 +105,46 @@ def main() -> None:
         sys.path.insert(0, os.getcwd())
     report = callbacks.REPORT
     report.clear()
+    install_signal_handlers()
     try:
+        sys.argv[1:] = with_resumed_sweep_dir(sys.argv[1:], conf_dir())
         run_job()
-    except KeyboardInterrupt:
-        print("hpexp: interrupted", file=sys.stderr)
-        sys.exit(130)
+    except (KeyboardInterrupt, Terminated) as exc:
+        terminate_descendants()
+        print("hpexp: interrupted; finished jobs' results are kept", file=sys.stderr)
+        _exit(getattr(exc, "exit_code", 130))
     except Exception as exc:
         if full_error:
             raise
-        if isinstance(exc, HpexpError):
-            print(f"hpexp: {exc}", file=sys.stderr)
-            sys.exit(exc.exit_code)
-        if is_hydra_error(exc):
-            print(f"hpexp: {describe_hydra_error(exc)}", file=sys.stderr)
-            sys.exit(2)
-        print(
-            f"hpexp: unexpected {type(exc).__name__}: {exc} "
-            "(set HYDRA_FULL_ERROR=1 for the traceback)",
-            file=sys.stderr,
-        )
-        sys.exit(1)
+        _exit(_report_error(exc))
     if report.refused:
         for message in dict.fromkeys(str(exc) for exc in report.refused):
             print(f"hpexp: {message}", file=sys.stderr)
-        sys.exit(ConfigError.exit_code)
+        _exit(ConfigError.exit_code)
     if report.failed_jobs:
         failed = len(report.failed_jobs)
         print(f"hpexp: {failed} job(s) failed: " + "; ".join(report.failed_jobs), file=sys.stderr)
-        sys.exit(1)
+        _exit(1)
+    _exit(0)
+
+
+def _report_error(exc: Exception) -> int:
+    """Print ``exc`` as one line on stderr and return the exit code."""
+    if isinstance(exc, HpexpError):
+        print(f"hpexp: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if is_hydra_error(exc):
+        print(f"hpexp: {describe_hydra_error(exc)}", file=sys.stderr)
+        return 2
+    if isinstance(exc, OSError) and exc.filename:
+        print(
+            f"hpexp: cannot write '{exc.filename}': {exc.strerror} "
+            "(results_dir must be a writable directory)",
+            file=sys.stderr,
+        )
+        return 2
+    print(
+        f"hpexp: unexpected {type(exc).__name__}: {exc} (set HYDRA_FULL_ERROR=1 for the traceback)",
+        file=sys.stderr,
+    )
+    return 1

@@ -73,6 +73,8 @@ class HpexpConfig:
     repeats: int = 5
     warmup: int = 1
     seed: int = 0
+    trial_timeout_s: float = 600.0
+    resume: bool = False
     results_dir: str = "results"
     progress: bool = True
     defaults: list[Any] = field(default_factory=list)

@@ -23,8 +23,16 @@ class ConfigError(HpexpError):
         return ConfigError(f"{prefix}.{self.key}", self.value, self.allowed)
 
 
-class JobsFailed(HpexpError):
-    """Some jobs recorded ``status != ok`` rows; their results are written, the exit is non-zero."""
+class MissingDependency(ConfigError):
+    """A plugin whose library is not installed: say which package to install."""
+
+    def __init__(self, key: str, target: str, package: str) -> None:
+        self.key, self.value, self.allowed = key, target, f"pip install {package}"
+        HpexpError.__init__(
+            self,
+            f"'{key}' {target!r} cannot be imported: no module named '{package}' "
+            f"(not installed? pip install {package})",
+        )
 
 
 def require_int(key: str, value: Any, minimum: int) -> int:

@@ -9,11 +9,13 @@ twice.
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 JOB_FILE = "results.parquet"
 SWEEP_FILE = "sweep.parquet"
@@ -26,6 +28,7 @@ IDENTITY = {
     "workers": "int64",
     "repeat": "int64",
     "overrides": "string",
+    "config_hash": "string",
 }
 MEASUREMENT = {
     "wall_s": "float64",
@@ -119,10 +122,18 @@ def result_files(root: Path) -> list[Path]:
     return [*job_files, *sweep_files]
 
 
-def _read(path: Path) -> pd.DataFrame:
-    """Read through one open handle: a file renamed over ``path`` meanwhile cannot mix in."""
-    with open(path, "rb") as f:
-        return pd.read_parquet(f)
+def _read(path: Path) -> pd.DataFrame | None:
+    """Read through one open handle: a file renamed over ``path`` meanwhile cannot mix in.
+
+    An unreadable file (truncated by a crash of another tool, say) is skipped with a warning
+    naming it, so one bad file never hides every other result.
+    """
+    try:
+        with open(path, "rb") as f:
+            return pd.read_parquet(f)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        warnings.warn(f"hpexp: skipping unreadable results file {path}: {exc}", stacklevel=3)
+        return None
 
 
 def load_results(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
@@ -134,7 +145,7 @@ def load_results(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"no results at '{root}' (run python -m hpexp first)")
-    frames = [_read(f) for f in result_files(root)]
+    frames = [frame for f in result_files(root) if (frame := _read(f)) is not None]
     if not frames:
         return empty_frame()
     frame = conform(pd.concat(frames, ignore_index=True, sort=False))

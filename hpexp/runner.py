@@ -6,12 +6,17 @@ tasks are made and results reduced outside it.
 """
 
 import gc
+import importlib.util
 import json
 import math
+import signal
 import time
-from contextlib import ExitStack
+import traceback
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import FrameType
 from typing import Any
 
 from hydra.errors import InstantiationException
@@ -19,9 +24,10 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from hpexp.environment import library_versions, machine
-from hpexp.errors import ConfigError, require_int
+from hpexp.errors import ConfigError, MissingDependency, require_int
 from hpexp.executors.base import Executor
 from hpexp.measure import measure
+from hpexp.processes import Terminated, terminate_descendants
 from hpexp.progress import Progress
 from hpexp.workloads.base import Workload
 
@@ -36,6 +42,7 @@ class Job:
     repeats: int
     warmup: int
     seed: int
+    trial_timeout_s: float = 600.0
     #: identity and parameter columns shared by every row of the job
     columns: dict[str, Any] = field(default_factory=dict)
     progress: Progress = field(default_factory=lambda: Progress("", enabled=False))
@@ -55,6 +62,17 @@ def _column_value(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def _missing_module(exc: BaseException) -> str | None:
+    """The top-level package that is not installed, if that is why ``exc`` happened."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ModuleNotFoundError) and seen.name:
+            package = seen.name.split(".")[0]
+            return package if importlib.util.find_spec(package) is None else None
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _build(group: str, params: dict[str, Any], base: type, **kwargs: Any) -> Any:
     """Instantiate a group's ``_target_`` and turn every failure into a one-line ConfigError."""
     target = params.get("_target_", "")
@@ -64,6 +82,9 @@ def _build(group: str, params: dict[str, Any], base: type, **kwargs: Any) -> Any
         cause = exc.__cause__
         if isinstance(cause, ConfigError):
             raise cause.under(group) from None
+        missing = _missing_module(exc)
+        if missing:
+            raise MissingDependency(f"{group}._target_", target, missing) from None
         reason = str(cause or exc).splitlines()[0]
         raise ConfigError(f"{group}._target_", target, f"an importable class ({reason})") from None
     if not isinstance(obj, base):
@@ -77,6 +98,9 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     repeats = require_int("repeats", cfg.repeats, 1)
     warmup = require_int("warmup", cfg.warmup, 0)
     seed = require_int("seed", cfg.seed, 0)
+    trial_timeout_s = cfg.trial_timeout_s
+    if not trial_timeout_s > 0:
+        raise ConfigError("trial_timeout_s", trial_timeout_s, "a number of seconds > 0")
     workload_params = _plain(cfg.workload)
     executor_params = _plain(cfg.executor)
     workload = _build("workload", workload_params, Workload)
@@ -94,10 +118,13 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
         "seed": seed,
         "warmup": warmup,
         "repeats": repeats,
+        "trial_timeout_s": trial_timeout_s,
         **machine(),
         **library_versions(workload.libraries + executor.libraries),
     }
-    return Job(workload, executor, workers, repeats, warmup, seed, columns, progress)
+    return Job(
+        workload, executor, workers, repeats, warmup, seed, trial_timeout_s, columns, progress
+    )
 
 
 def _error_text(exc: BaseException) -> str:
@@ -105,14 +132,60 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def run_trials(job: Job) -> list[dict[str, Any]]:
-    """Measure the job; a failure becomes a ``status=error`` row instead of an exception.
+class TrialTimeout(BaseException):
+    """Raised in the main thread by SIGALRM when one run exceeds ``trial_timeout_s``.
+
+    A BaseException, so a workload's own ``except Exception`` (counting failed requests, say)
+    cannot swallow it.
+    """
+
+
+def _raise_timeout(signum: int, frame: FrameType | None) -> None:
+    raise TrialTimeout
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the body after ``seconds``, even inside a blocking wait on a pool.
+
+    A real signal (not a flag checked between bytecodes) also wakes the main thread from a
+    blocked lock acquire, which is where it waits for a hung pool.
+    """
+    previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass
+class Trials:
+    """A job's rows, and the full traceback of the failure that ended it early, if any."""
+
+    rows: list[dict[str, Any]]
+    traceback: str | None = None
+
+
+def _abandon(executor: Executor) -> None:
+    """Stop a run that cannot finish: kill its processes, and do not wait for its threads."""
+    terminate_descendants()
+    with suppress(Exception):
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def run_trials(job: Job) -> Trials:
+    """Measure the job; a failure becomes a ``status=error`` (or ``timeout``) row, not an exception.
 
     Rows measured before a failure are kept, so one broken repeat never costs the others.
+    Ctrl-C and SIGTERM stop every process the job started before they propagate.
     """
     rows: list[dict[str, Any]] = []
     setup_s = math.nan
     task_count = 0
+    failure: dict[str, Any] | None = None
+    trace = None
     try:
         with ExitStack() as stack:
             job.workload.prepare()
@@ -120,44 +193,49 @@ def run_trials(job: Job) -> list[dict[str, Any]]:
             started = time.perf_counter()
             stack.enter_context(job.executor)
             setup_s = time.perf_counter() - started
-            for _ in range(job.warmup):
-                job.executor.run(job.workload, job.workload.tasks(job.workers, job.seed))
-            for repeat in range(job.repeats):
-                tasks = job.workload.tasks(job.workers, job.seed)
-                task_count = len(tasks)
-                started_at = datetime.now(UTC)
-                gc.collect()  # the previous run's garbage is not this run's cost
-                with measure() as timing:
-                    results = job.executor.run(job.workload, tasks)
-                outcome = job.workload.reduce(results)
-                rows.append(
-                    {
-                        "repeat": repeat,
-                        "wall_s": timing.wall_s,
-                        "cpu_s": timing.cpu_s,
-                        "setup_s": setup_s,
-                        "tasks": task_count,
-                        "units": outcome.units,
-                        "throughput": outcome.units / timing.wall_s,
-                        "max_rss_mb": timing.max_rss_mb,
-                        "status": "error" if outcome.error else "ok",
-                        "error": outcome.error or "",
-                        "started_at": started_at,
-                        **outcome.metrics,
-                    }
-                )
-                job.progress.update(repeat + 1, job.repeats)
+            try:
+                for _ in range(job.warmup):
+                    with time_limit(job.trial_timeout_s):
+                        job.executor.run(job.workload, job.workload.tasks(job.workers, job.seed))
+                for repeat in range(job.repeats):
+                    tasks = job.workload.tasks(job.workers, job.seed)
+                    task_count = len(tasks)
+                    started_at = datetime.now(UTC)
+                    gc.collect()  # the previous run's garbage is not this run's cost
+                    with time_limit(job.trial_timeout_s), measure() as timing:
+                        results = job.executor.run(job.workload, tasks)
+                    outcome = job.workload.reduce(results)
+                    rows.append(
+                        {
+                            "repeat": repeat,
+                            "wall_s": timing.wall_s,
+                            "cpu_s": timing.cpu_s,
+                            "setup_s": setup_s,
+                            "tasks": task_count,
+                            "units": outcome.units,
+                            "throughput": outcome.units / timing.wall_s,
+                            "max_rss_mb": timing.max_rss_mb,
+                            "status": "error" if outcome.error else "ok",
+                            "error": outcome.error or "",
+                            "started_at": started_at,
+                            **outcome.metrics,
+                        }
+                    )
+                    job.progress.update(repeat + 1, job.repeats)
+            except TrialTimeout:
+                _abandon(job.executor)
+                limit = f"a run exceeded trial_timeout_s={job.trial_timeout_s:g}"
+                failure = {"status": "timeout", "error": f"{limit}; its processes were stopped"}
+            except (KeyboardInterrupt, Terminated):
+                _abandon(job.executor)
+                raise
     except Exception as exc:
-        rows.append(
-            {
-                "repeat": len(rows),
-                "setup_s": setup_s,
-                "status": "error",
-                "error": _error_text(exc),
-                "started_at": datetime.now(UTC),
-            }
-        )
+        failure = {"status": "error", "error": _error_text(exc)}
+        trace = traceback.format_exc()
+    if failure is not None:
+        failure.update(repeat=len(rows), setup_s=setup_s, started_at=datetime.now(UTC))
+        rows.append(failure)
     settings = {
         f"executor.{k}": _column_value(v) for k, v in job.executor.settings(task_count).items()
     }
-    return [{**job.columns, **settings, **row} for row in rows]
+    return Trials([{**job.columns, **settings, **row} for row in rows], trace)

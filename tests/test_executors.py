@@ -24,7 +24,7 @@ IDENTITY = {"sweep_id": "test", "job": 0, "workload": "pi", "executor": "x", "ov
 
 def measure(make_config, *overrides):
     cfg = make_config(*overrides)
-    return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False)))
+    return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False))).rows
 
 
 @pytest.mark.parametrize("impl", ["python", "numpy"])
@@ -111,7 +111,7 @@ class FailsOnThirdRun(MonteCarloPi):
 
 def test_a_failing_run_becomes_an_error_row_and_keeps_earlier_rows():
     job = Job(FailsOnThirdRun(), SerialExecutor(1), workers=1, repeats=4, warmup=0, seed=0)
-    rows = run_trials(job)
+    rows = run_trials(job).rows
     assert [r["status"] for r in rows] == ["ok", "ok", "error"]
     assert rows[-1]["error"] == "RuntimeError: reduce exploded"
     assert rows[-1]["repeat"] == 2

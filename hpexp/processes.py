@@ -1,0 +1,56 @@
+"""Stopping what a job started: every descendant process, within a bounded grace period.
+
+Pools, the delay server, dask clusters and gevent children are all children (or grandchildren)
+of this process, so one process-tree sweep stops them all, whichever executor started them and
+however it got stuck.
+"""
+
+import os
+import signal
+from contextlib import suppress
+from types import FrameType
+
+import psutil
+
+#: how long terminated processes get to exit before they are killed
+GRACE_S = 1.0
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT."""
+
+    exit_code = 143
+
+
+def raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def _quiet_child_signals() -> None:
+    """In a forked child: die on SIGTERM, leave SIGINT to the parent.
+
+    Without this a pool worker inherits the parent's handlers, so stopping it (or a terminal's
+    Ctrl-C, sent to the whole process group) prints a traceback from every worker.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM raises :class:`Terminated` here; forked children stop quietly instead."""
+    signal.signal(signal.SIGTERM, raise_terminated)
+    os.register_at_fork(after_in_child=_quiet_child_signals)
+
+
+def terminate_descendants(grace_s: float = GRACE_S) -> None:
+    """SIGTERM every descendant, then SIGKILL whatever is still alive after ``grace_s``."""
+    with suppress(psutil.Error):
+        children = psutil.Process().children(recursive=True)
+        for child in children:
+            with suppress(psutil.Error):
+                child.terminate()
+        _, alive = psutil.wait_procs(children, timeout=grace_s)
+        for child in alive:
+            with suppress(psutil.Error):
+                child.kill()
+        psutil.wait_procs(alive, timeout=grace_s)

@@ -1,0 +1,225 @@
+"""Faults in one job never cost the others: failures, hangs, interrupts, resume, bad files."""
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+import hpexp
+from tests.conftest import run_cli
+
+EXAMPLE = Path(__file__).parent / "plugin_example"
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A user project holding the faulty workload, with its config dir on Hydra's search path."""
+    shutil.copytree(EXAMPLE, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def faulty(project, *args, timeout=120):
+    return run_cli(
+        f"hydra.searchpath=[file://{project / 'conf'}]",
+        "workload=faulty",
+        *args,
+        cwd=project,
+        timeout=timeout,
+    )
+
+
+def job_dirs(project):
+    (sweep,) = (project / "results" / "sweeps").glob("*/*")
+    return sweep, {int(p.name): p for p in sweep.iterdir() if p.is_dir() and p.name.isdigit()}
+
+
+def test_failed_jobs_are_recorded_and_the_sweep_goes_on(project):
+    result = faulty(project, "workload.fail=none,raise,wrong,none", "repeats=2", "-m")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("hpexp: 2 job(s) failed: job 1 (")
+    assert "workload.fail=raise,workload=faulty): ValueError: task 0 failed on purpose" in last
+    assert "workload.fail=wrong,workload=faulty): the result is wrong on purpose" in last
+
+    df = hpexp.load_results(project / "results")
+    by_job = df.groupby("job").status.agg(list).to_dict()
+    assert by_job == {0: ["ok", "ok"], 1: ["error"], 2: ["error", "error"], 3: ["ok", "ok"]}
+    sweep, jobs = job_dirs(project)
+    assert "ValueError: task 0 failed on purpose" in (jobs[1] / "traceback.txt").read_text()
+    assert not (jobs[0] / "traceback.txt").exists()
+    assert len(pd.read_parquet(sweep / "sweep.parquet")) == 7
+
+
+def test_a_killed_pool_worker_is_an_error_row(project):
+    result = faulty(project, "executor=pool", "workers=2", "workload.fail=kill_worker,none", "-m")
+    assert result.returncode == 1
+    df = hpexp.load_results(project / "results")
+    broken = df[df.job == 0]
+    assert list(broken.status) == ["error"]
+    assert broken.error.iloc[0].startswith("BrokenProcessPool")
+    assert (df[df.job == 1].status == "ok").all()
+
+
+@pytest.mark.parametrize("executor", ["pool", "threads", "serial"])
+def test_a_hung_run_times_out_and_the_sweep_goes_on(project, executor):
+    started = time.monotonic()
+    result = faulty(
+        project,
+        f"executor={executor}",
+        "workers=2",
+        "trial_timeout_s=1.5",
+        "warmup=0",
+        "workload.fail=hang,none",
+        "-m",
+        timeout=60,
+    )
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1, result.stderr
+    df = hpexp.load_results(project / "results")
+    hung = df[df.job == 0]
+    assert list(hung.status) == ["timeout"]
+    assert "trial_timeout_s=1.5" in hung.error.iloc[0]
+    assert (df[df.job == 1].status == "ok").all()
+    assert len(df[df.job == 1]) == 5
+
+
+def start_sweep(project, *args):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hpexp",
+            f"hydra.searchpath=[file://{project / 'conf'}]",
+            "workload=faulty",
+            *args,
+            "-m",
+        ],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def wait_for(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupt_stops_everything_and_keeps_finished_jobs(project, signum, code):
+    sweep = start_sweep(
+        project,
+        "executor=pool",
+        "workers=2",
+        "workload.sleep_s=0.5",
+        "workload.tasks=4",
+        "repeats=2",
+        "warmup=0",
+        "workers=1,2,2",
+    )
+    try:
+        parent = psutil.Process(sweep.pid)
+        wait_for(lambda: list((project / "results").rglob("0/results.parquet")))
+        # the second job's pool is up and working
+        wait_for(lambda: len(parent.children(recursive=True)) >= 2)
+        tree = parent.children(recursive=True)
+        sweep.send_signal(signum)
+        sent = time.monotonic()
+        _, stderr = sweep.communicate(timeout=10)
+        elapsed = time.monotonic() - sent
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+            sweep.wait()
+    assert sweep.returncode == code, stderr
+    assert elapsed < 2.0, f"took {elapsed:.2f} s to stop"
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == "hpexp: interrupted; finished jobs' results are kept"
+    _, alive = psutil.wait_procs(tree, timeout=1)
+    assert not alive, f"orphans left: {alive}"
+    df = hpexp.load_results(project / "results")
+    assert set(df.job) == {0}
+    assert (df.status == "ok").all()
+    assert not list((project / "results").rglob("*.tmp"))
+    assert not list((project / "results").rglob("sweep.parquet"))
+
+
+def test_resume_reruns_only_missing_and_failed_jobs(project):
+    marker = project / "fixed"
+    sweep_args = ["workload.fail=none,raise,none", f"workload.unless_exists={marker}"]
+    first = faulty(project, *sweep_args, "-m")
+    assert first.returncode == 1
+    sweep, jobs = job_dirs(project)
+    before = hpexp.load_results(project / "results")
+    # an interrupted sweep: job 2 never wrote its results
+    (jobs[2] / "results.parquet").unlink()
+    marker.touch()  # the bug behind job 1 is fixed
+
+    # the same sweep again, with the config dir named the other way (an option before overrides)
+    conf = str(project / "conf")
+    second = run_cli(
+        "--config-dir", conf, "workload=faulty", *sweep_args, "resume=true", "-m", cwd=project
+    )
+    assert second.returncode == 0, second.stderr
+    assert "job 0 is complete, skipped (resume)" in second.stderr
+    assert "job 1 is complete" not in second.stderr
+    assert len(list((project / "results" / "sweeps").glob("*/*"))) == 1, "same sweep dir"
+    after = hpexp.load_results(project / "results")
+    assert (after.status == "ok").all()
+    assert sorted(after.job.unique()) == [0, 1, 2]
+    kept = before[before.job == 0].started_at.tolist()
+    assert after[after.job == 0].started_at.tolist() == kept, "job 0 was not rerun"
+    assert not (jobs[1] / "traceback.txt").exists()
+    assert len(pd.read_parquet(sweep / "sweep.parquet")) == len(after)
+
+
+def test_resume_without_an_earlier_sweep_is_refused(project):
+    result = faulty(project, "workload.fail=none", "resume=true", "-m")
+    assert result.returncode == 2
+    assert result.stderr.startswith("hpexp: invalid value for 'resume': True (allowed: a sweep")
+    single = faulty(project, "resume=true")
+    assert single.returncode == 2
+    assert "true only with -m" in single.stderr
+
+
+def test_load_results_skips_an_unreadable_file_with_a_warning(project):
+    assert faulty(project, "repeats=2", "workload.tasks=1,2", "-m").returncode == 0
+    _, jobs = job_dirs(project)
+    (jobs[1] / "results.parquet").write_bytes(b"PAR1 this is not parquet")
+    with pytest.warns(UserWarning, match=r"skipping unreadable results file .*1/results.parquet"):
+        df = hpexp.load_results(project / "results")
+    assert list(df.job.unique()) == [0]
+
+
+def test_a_missing_library_gets_an_install_hint(project):
+    (project / "needs_lib.py").write_text("import hpexp_not_installed_anywhere  # noqa: F401\n")
+    (project / "conf" / "executor" / "needy.yaml").write_text("_target_: needs_lib.Needy\n")
+    result = faulty(project, "executor=needy")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "hpexp: 'executor._target_' 'needs_lib.Needy' cannot be imported: no module named "
+        "'hpexp_not_installed_anywhere' (not installed? pip install hpexp_not_installed_anywhere)\n"
+    )
+    assert not (project / "results").exists()
+
+
+def test_an_unwritable_results_dir_is_one_line(project):
+    (project / "a_file").write_text("not a directory")
+    result = faulty(project, "results_dir=a_file/results")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("hpexp: cannot write 'a_file/results/runs/")
+    assert "Not a directory (results_dir must be a writable directory)" in result.stderr
