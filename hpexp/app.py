@@ -69,7 +69,7 @@ def run_job(cfg: DictConfig) -> pd.DataFrame | None:
     try:
         job = build_job(cfg, identity, Progress(label, enabled=cfg.progress))
     except ConfigError as exc:
-        discard_bookkeeping(job_dir)
+        discard_bookkeeping(job_dir, Path(cfg.results_dir))
         callbacks.REPORT.refused.append(exc)
         return None
     trials = run_trials(job)

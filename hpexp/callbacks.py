@@ -76,7 +76,7 @@ class ResultsCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         frame = load_results(sweep_dir)
         if frame.empty:
-            discard_bookkeeping(sweep_dir)
+            discard_bookkeeping(sweep_dir, Path(config.results_dir))
             return
         write_atomic(frame, sweep_dir / SWEEP_FILE)
         print(format_summary(frame))

@@ -152,11 +152,11 @@ def load_results(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
     return frame.sort_values(SORT_KEY, kind="stable", ignore_index=True)
 
 
-def discard_bookkeeping(directory: Path) -> None:
+def discard_bookkeeping(directory: Path, results_root: Path) -> None:
     """Remove Hydra's files from a dir that got no results, then the dirs this leaves empty.
 
-    Only Hydra's own files are removed and only empty dirs are deleted, so nothing a user or
-    another job wrote is ever lost.
+    Only Hydra's own files are removed, and only empty dirs strictly inside ``results_root``, so
+    nothing a user or another job wrote is ever lost (nor the results root, nor the cwd).
     """
     for name in HYDRA_BOOKKEEPING:
         target = directory / name
@@ -164,7 +164,10 @@ def discard_bookkeeping(directory: Path) -> None:
             shutil.rmtree(target)
         else:
             target.unlink(missing_ok=True)
-    for parent in (directory, *directory.parents):
+    root = results_root.resolve()
+    for parent in (directory.resolve(), *directory.resolve().parents):
+        if parent == root or not parent.is_relative_to(root):
+            break
         try:
             parent.rmdir()
         except OSError:

@@ -111,6 +111,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
     assert not (tmp_path / "results").exists() or files_under(tmp_path / "results") == []
+    assert tmp_path.is_dir(), "the working directory itself is never pruned"
 
 
 def test_a_refused_job_in_a_sweep_keeps_the_valid_jobs(tmp_path):
