@@ -75,6 +75,7 @@ class HpexpConfig:
     seed: int = 0
     results_dir: str = "results"
     progress: bool = True
+    report: bool = True
     defaults: list[Any] = field(default_factory=list)
 
 
