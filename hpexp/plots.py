@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
@@ -24,17 +25,15 @@ LABELS = {"executor": "{}", DELAY: "delay {} ms"}
 def _series(summary: pd.DataFrame, hidden: tuple[str, ...]) -> list[tuple[str, pd.DataFrame]]:
     """The summary split into curves over workers, each labelled by what tells it apart."""
     keys = [c for c in key_columns(summary) if c not in hidden]
-    if not keys:
-        return [("", summary.sort_values("workers"))]
     curves = []
     for values, rows in summary.groupby(keys, observed=True, dropna=False, sort=True):
-        named = zip(keys, values if isinstance(values, tuple) else (values,), strict=True)
+        named = zip(keys, values, strict=True)
         label = ", ".join(LABELS.get(k, f"{k}={{}}").format(v) for k, v in named)
         curves.append((label, rows.sort_values("workers")))
     return curves
 
 
-def _workers_axis(axes, workers: pd.Series) -> None:
+def _workers_axis(axes: Axes, workers: pd.Series) -> None:
     axes.set_xscale("log", base=2)
     axes.set_xticks(sorted(workers.unique()))
     axes.xaxis.set_major_formatter(ScalarFormatter())
@@ -42,7 +41,7 @@ def _workers_axis(axes, workers: pd.Series) -> None:
     axes.grid(True, which="both", alpha=0.3)
 
 
-def _figure() -> tuple[Figure, object]:
+def _figure() -> tuple[Figure, Axes]:
     figure = Figure(figsize=(7, 4.5), layout="constrained")
     FigureCanvasAgg(figure)
     return figure, figure.add_subplot()

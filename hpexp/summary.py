@@ -45,15 +45,15 @@ FORMATS: dict[str, Callable[[float], str]] = {
 
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` as strings: seconds to 4 digits, speedups as ``1.9x``, the CI as one column,
-    and the coefficient of variation marked ``noisy`` where it makes the median unreliable."""
+    """A non-empty ``table`` as strings: seconds to 4 digits, speedups as ``1.9x``, the CI as one
+    column, and the coefficient of variation marked ``noisy`` where the median is unreliable."""
     shown = table.copy()
     if "cv" in shown:
-        shown["cv"] = shown.apply(_cv, axis=1) if len(shown) else shown["cv"]
+        shown["cv"] = shown.apply(_cv, axis=1)
         shown = shown.drop(columns="unreliable")
     if "ci_low_s" in shown:
         at = shown.columns.get_loc("ci_low_s")
-        ci = shown.apply(_ci, axis=1) if len(shown) else shown["ci_low_s"]
+        ci = shown.apply(_ci, axis=1)
         shown = shown.drop(columns=["ci_low_s", "ci_high_s"])
         shown.insert(at, "ci95_s", ci)
     for column, form in FORMATS.items():

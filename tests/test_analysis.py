@@ -180,3 +180,24 @@ def test_compare_matches_what_each_side_varied_not_what_tells_them_apart():
     spawn = timings(1.0, seed=1).assign(**{"executor.start_method": "spawn"})
     assert list(hpexp.compare(fork, spawn)["workers"]) == [1, 2, 4]
     assert hpexp.compare(fork, timings(1.0, seed=1).assign(workload="other")).empty
+
+
+def test_a_parameter_only_some_executors_have_still_matches_its_baselines():
+    def pool(method, workers, walls):
+        overrides = f"executor.start_method={method},workers={workers}"
+        return runs(
+            "pool", workers, walls, **{"executor.start_method": method}, overrides=overrides
+        )
+
+    df = frame(
+        pool("fork", 1, [4.0, 4.0]),
+        pool("fork", 2, [2.0, 2.0]),
+        pool("spawn", 1, [5.0, 5.0]),
+        pool("spawn", 2, [4.0, 4.0]),
+        runs("serial", 1, [8.0, 8.0], overrides="executor=serial"),
+    )
+    summary = hpexp.summarize(df)
+    spawn = row(summary, workers=2, **{"executor.start_method": "spawn"})
+    assert (spawn["speedup"], spawn["speedup_vs_serial"]) == (1.25, 2.0)
+    assert row(summary, executor="serial")["speedup"] == 1.0
+    assert len(hpexp.compare(df, df)) == 5
