@@ -1,4 +1,4 @@
-"""Hydra callbacks: the printed summary, the sweep's combined file, and the failed-job list.
+"""Hydra callbacks: the printed summary, the sweep's combined file and report, failed jobs.
 
 Hydra swallows exceptions raised in callbacks, so refused configs and failed jobs are collected
 in :data:`REPORT` and :func:`hpexp.app.main` turns them into the exit code.
@@ -82,3 +82,18 @@ class ResultsCallback(Callback):
         print(format_summary(frame))
         print(f"hpexp: {len(frame)} rows in {sweep_dir / SWEEP_FILE}", file=sys.stderr)
         REPORT.record_failures(frame)
+        if config.report:
+            sweep_report(frame, sweep_dir)
+
+
+def sweep_report(frame: pd.DataFrame, sweep_dir: Path) -> None:
+    """Write the sweep's report; a failure is a warning, never a lost result or a failed sweep."""
+    try:
+        # imported here: matplotlib costs every run's startup, and a broken install is a warning
+        from hpexp.report import REPORT_DIR, write_report
+
+        index = write_report(frame, sweep_dir / REPORT_DIR, str(sweep_dir))
+    except Exception as exc:
+        print(f"hpexp: warning: no report for {sweep_dir}: {exc!r}", file=sys.stderr)
+    else:
+        print(f"hpexp: report in {index}", file=sys.stderr)

@@ -77,6 +77,7 @@ class HpexpConfig:
     resume: bool = False
     results_dir: str = "results"
     progress: bool = True
+    report: bool = True
     defaults: list[Any] = field(default_factory=list)
 
 

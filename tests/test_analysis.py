@@ -1,0 +1,203 @@
+"""Statistics and comparisons on hand-made results with known answers."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hpexp
+from hpexp.analysis import median_ci
+from hpexp.results import empty_frame
+from hpexp.summary import format_summary
+
+
+def runs(executor, workers, walls, workload="pi", status="ok", **params):
+    """Rows shaped like hpexp's results, one per wall time."""
+    return [
+        {
+            "workload": workload,
+            "executor": executor,
+            "workers": workers,
+            "wall_s": wall,
+            "status": status,
+            **params,
+        }
+        for wall in walls
+    ]
+
+
+def frame(*groups):
+    return pd.DataFrame([row for group in groups for row in group])
+
+
+def row(summary, **where):
+    mask = np.logical_and.reduce([summary[k] == v for k, v in where.items()])
+    (index,) = np.flatnonzero(mask)
+    return summary.iloc[index]
+
+
+@pytest.fixture
+def sweep():
+    return frame(
+        runs("serial", 1, [11.9, 12.0, 12.1]),
+        runs("pool", 1, [4.0, 5.0, 6.0, 7.0, 8.0]),
+        runs("pool", 2, [3.0, 3.0, 3.1, 2.9, 3.0]),
+        runs("pool", 2, [math.nan], status="error"),
+        runs("pool", 4, [math.nan], status="error"),
+    )
+
+
+def test_summary_statistics_have_the_exact_known_values(sweep):
+    summary = hpexp.summarize(sweep)
+    assert len(summary) == 4
+    one = row(summary, executor="pool", workers=1)
+    assert one["n"] == 5
+    assert one["errors"] == 0
+    assert one["median_s"] == 6.0
+    assert one["mean_s"] == 6.0
+    assert one["std_s"] == pytest.approx(math.sqrt(2.5))
+    assert (one["min_s"], one["max_s"]) == (4.0, 8.0)
+    assert one["iqr_s"] == 2.0
+    assert one["cv"] == pytest.approx(math.sqrt(2.5) / 6)
+
+
+def test_speedups_and_efficiency(sweep):
+    summary = hpexp.summarize(sweep)
+    two = row(summary, executor="pool", workers=2)
+    assert two["speedup"] == pytest.approx(2.0)
+    assert two["efficiency"] == pytest.approx(1.0)
+    assert two["speedup_vs_serial"] == pytest.approx(4.0)
+    assert row(summary, executor="pool", workers=1)["speedup_vs_serial"] == pytest.approx(2.0)
+    assert row(summary, executor="serial", workers=1)["speedup"] == 1.0
+
+
+def test_error_rows_are_counted_but_not_measured(sweep):
+    summary = hpexp.summarize(sweep)
+    two = row(summary, executor="pool", workers=2)
+    assert (two["n"], two["errors"], two["median_s"]) == (5, 1, 3.0)
+    failed = row(summary, executor="pool", workers=4)
+    assert (failed["n"], failed["errors"]) == (0, 1)
+    assert math.isnan(failed["median_s"])
+    assert math.isnan(failed["speedup"])
+    assert failed["unreliable"]
+
+
+def test_unreliable_flag_follows_the_spread(sweep):
+    summary = hpexp.summarize(sweep)
+    assert row(summary, executor="pool", workers=1)["unreliable"]  # cv 26%
+    assert not row(summary, executor="pool", workers=2)["unreliable"]  # cv 2%
+    assert not row(summary, executor="serial", workers=1)["unreliable"]
+    single = hpexp.summarize(frame(runs("pool", 1, [1.0])))
+    assert single["unreliable"].item(), "one run says nothing about its spread"
+
+
+def test_median_ci_is_the_order_statistics_interval():
+    assert median_ci(np.arange(1.0, 11.0)) == (2.0, 9.0)
+    assert all(math.isnan(v) for v in median_ci(np.arange(1.0, 6.0))), "no 95% CI from 5 runs"
+
+
+def test_median_ci_contains_the_true_median():
+    rng = np.random.default_rng(7)
+    walls = rng.exponential(1.0, 201)  # true median: ln 2
+    summary = hpexp.summarize(frame(runs("pool", 1, walls)))
+    low, high = summary[["ci_low_s", "ci_high_s"]].iloc[0]
+    assert low < math.log(2) < high
+    assert high - low < 0.5
+
+
+def test_varied_parameters_split_configurations_and_derived_ones_do_not():
+    def group(impl, workers, walls):
+        return runs(
+            "pool",
+            workers,
+            walls,
+            **{
+                "workload.impl": impl,
+                "workload.chunks": workers,  # null in the YAML: one chunk per worker
+                "executor.max_workers": workers,
+                "overrides": f"executor=pool,workers={workers},workload.impl={impl}",
+            },
+        )
+
+    df = frame(
+        group("python", 1, [8.0, 8.0]),
+        group("python", 2, [4.0, 4.0]),
+        group("numpy", 1, [1.0, 1.0]),
+        group("numpy", 2, [0.8, 0.8]),
+    )
+    summary = hpexp.summarize(df)
+    assert list(summary.columns[:4]) == ["workload", "executor", "workers", "workload.impl"]
+    assert row(summary, workers=2, **{"workload.impl": "python"})["speedup"] == 2.0
+    assert row(summary, workers=2, **{"workload.impl": "numpy"})["speedup"] == 1.25
+
+
+def test_by_adds_a_grouping_column_even_when_constant(sweep):
+    summary = hpexp.summarize(sweep.assign(python_version="3.11.7"), by=["python_version"])
+    assert "python_version" in summary.columns
+    assert row(summary, executor="pool", workers=2)["speedup"] == pytest.approx(2.0)
+
+
+def test_empty_results_give_an_empty_summary():
+    assert hpexp.summarize(empty_frame()).empty
+
+
+def test_printed_job_table_uses_the_summary():
+    df = frame(
+        runs("pool", 1, [2.0, 2.0, 2.2], job=0, sweep_id="s", overrides="workers=1"),
+        runs("pool", 2, [1.0, 1.0, 1.0], job=1, sweep_id="s", overrides="workers=2"),
+    )
+    lines = format_summary(df).splitlines()
+    assert lines[0].split()[:5] == ["job", "workload", "executor", "workers", "n"]
+    assert lines[2].split()[:6] == ["1", "pi", "pool", "2", "3", "1.000"]
+    assert "2.00x" in lines[2]
+
+
+def timings(scale, seed, n=8):
+    rng = np.random.default_rng(seed)
+    return frame(*(runs("pool", w, scale * (1 / w) * rng.lognormal(0, 0.03, n)) for w in (1, 2, 4)))
+
+
+def test_compare_detects_a_planted_twofold_slowdown():
+    base, slow = timings(1.0, seed=1), timings(2.0, seed=2)
+    result = hpexp.compare(base, slow)
+    assert len(result) == 3
+    assert (result["verdict"] == "slower").all()
+    assert result["ratio"].to_numpy() == pytest.approx([2.0] * 3, rel=0.1)
+    assert (result["p_value"] < 0.01).all()
+    assert (hpexp.compare(slow, base)["verdict"] == "faster").all()
+
+
+def test_compare_does_not_flag_identical_data():
+    base = timings(1.0, seed=1)
+    result = hpexp.compare(base, base.copy())
+    assert (result["verdict"] == "not significant").all()
+    assert (result["ratio"] == 1.0).all()
+
+
+def test_compare_matches_what_each_side_varied_not_what_tells_them_apart():
+    fork = timings(1.0, seed=1).assign(**{"executor.start_method": "fork"})
+    spawn = timings(1.0, seed=1).assign(**{"executor.start_method": "spawn"})
+    assert list(hpexp.compare(fork, spawn)["workers"]) == [1, 2, 4]
+    assert hpexp.compare(fork, timings(1.0, seed=1).assign(workload="other")).empty
+
+
+def test_a_parameter_only_some_executors_have_still_matches_its_baselines():
+    def pool(method, workers, walls):
+        overrides = f"executor.start_method={method},workers={workers}"
+        return runs(
+            "pool", workers, walls, **{"executor.start_method": method}, overrides=overrides
+        )
+
+    df = frame(
+        pool("fork", 1, [4.0, 4.0]),
+        pool("fork", 2, [2.0, 2.0]),
+        pool("spawn", 1, [5.0, 5.0]),
+        pool("spawn", 2, [4.0, 4.0]),
+        runs("serial", 1, [8.0, 8.0], overrides="executor=serial"),
+    )
+    summary = hpexp.summarize(df)
+    spawn = row(summary, workers=2, **{"executor.start_method": "spawn"})
+    assert (spawn["speedup"], spawn["speedup_vs_serial"]) == (1.25, 2.0)
+    assert row(summary, executor="serial")["speedup"] == 1.0
+    assert len(hpexp.compare(df, df)) == 5

@@ -1,0 +1,147 @@
+"""Reports: the automatic one after a real sweep, the report command, plots and comparisons."""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hpexp
+from hpexp import callbacks
+from hpexp.plots import crawl_time_vs_concurrency, write_plots
+from tests.conftest import run_cli
+
+TINY = ["workload=pi", "workload.samples=20000", "repeats=3", "warmup=0"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_report(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "hpexp.report", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def assert_valid_report(report_dir, expected_pngs):
+    pngs = sorted(p.name for p in report_dir.glob("*.png"))
+    assert pngs == sorted(expected_pngs)
+    for name in pngs:
+        data = (report_dir / name).read_bytes()
+        assert data.startswith(PNG_SIGNATURE), name
+        assert len(data) > 5_000, f"{name} is too small to hold a plot"
+    page = (report_dir / "index.html").read_text()
+    assert sorted(re.findall(r'<img src="([^"]+)"', page)) == pngs
+    assert "<table" in page
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("sweep")
+    result = run_cli("executor=serial,threads", "workers=1,2", *TINY, "-m", cwd=cwd, timeout=120)
+    assert result.returncode == 0, result.stderr
+    (directory,) = (cwd / "results" / "sweeps").glob("*/*")
+    return directory
+
+
+def test_a_sweep_writes_its_report_automatically(sweep_dir):
+    assert_valid_report(sweep_dir / "report", ["speedup_pi.png", "time_pi.png"])
+    assert len(hpexp.load_results(sweep_dir)) == 12, "the report adds no rows"
+
+
+def test_report_command_prints_the_table_and_writes_the_plots(sweep_dir, tmp_path):
+    result = run_report(str(sweep_dir), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].split()[:5] == ["workload", "executor", "workers", "n", "errors"]
+    assert len(lines) == 5
+    assert_valid_report(tmp_path / "out", ["speedup_pi.png", "time_pi.png"])
+
+
+def test_compare_command_does_not_flag_a_sweep_against_itself(sweep_dir, tmp_path):
+    result = run_report("--compare", str(sweep_dir), str(sweep_dir), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.strip().splitlines()[1:]
+    assert len(rows) == 4
+    assert all(line.endswith("not significant") for line in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing"], "hpexp: invalid value for 'PATH': 'missing'"),
+        ([], "hpexp: give either PATH or --compare A B"),
+        (["--compare", "missing", "other"], "hpexp: invalid value for 'PATH': 'missing'"),
+    ],
+)
+def test_report_command_bad_input_is_one_line(tmp_path, args, message):
+    result = run_report(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_report_can_be_switched_off(tmp_path):
+    result = run_cli("executor=serial", "workers=1,2", *TINY, "report=false", "-m", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (directory,) = (tmp_path / "results" / "sweeps").glob("*/*")
+    assert (directory / "sweep.parquet").is_file()
+    assert not (directory / "report").exists()
+
+
+def test_a_failing_report_warns_and_keeps_the_results(sweep_dir, tmp_path, capsys):
+    broken = tmp_path / "sweep"
+    broken.mkdir()
+    (broken / "report").write_text("a file where the report dir would go")
+    frame = hpexp.load_results(sweep_dir)
+    callbacks.sweep_report(frame, broken)
+    assert "hpexp: warning: no report for" in capsys.readouterr().err
+    assert (broken / "report").read_text().startswith("a file")
+
+
+def crawl_rows(executors=("asyncio",), delays=(10, 100, 1000), requests=100):
+    """Hand-made crawl results: time = requests * delay / concurrency, plus a little noise."""
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "workload": "crawl",
+            "executor": executor,
+            "workers": workers,
+            "wall_s": requests * delay / 1000 / workers * rng.lognormal(0, 0.02),
+            "status": "ok",
+            "workload.delay_ms": delay,
+            "workload.requests": requests,
+            "cpu_count": 2,
+        }
+        for executor in executors
+        for delay in delays
+        for workers in (1, 10, 100)
+        for _ in range(3)
+    )
+
+
+def test_crawl_figure_has_one_curve_per_delay_and_a_log_time_axis():
+    figure = crawl_time_vs_concurrency(crawl_rows(executors=("asyncio", "gevent")))
+    panels = [axes for axes in figure.axes if axes.get_title()]
+    assert [axes.get_title() for axes in panels] == ["asyncio", "gevent"]
+    for axes in panels:
+        labels = [line.get_label() for line in axes.get_lines()]
+        assert labels == ["delay 10 ms", "delay 100 ms", "delay 1000 ms"]
+        assert axes.get_yscale() == "log"
+        slowest = axes.get_lines()[-1]
+        assert list(slowest.get_xdata()) == [1, 10, 100]
+        assert slowest.get_ydata()[0] == pytest.approx(100.0, rel=0.1)
+
+
+def test_crawl_figure_is_written_even_for_a_single_delay(tmp_path):
+    df = crawl_rows(delays=(50,))
+    paths = write_plots(df, hpexp.summarize(df), tmp_path)
+    names = sorted(p.name for p in paths)
+    assert names == ["crawl_time_vs_concurrency.png", "speedup_crawl.png", "time_crawl.png"]
+    assert all(p.read_bytes().startswith(PNG_SIGNATURE) for p in paths)
