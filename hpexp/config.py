@@ -45,6 +45,15 @@ class PiConfig:
 
 
 @dataclass
+class CrawlConfig:
+    _target_: str = "hpexp.workloads.crawl.Crawl"
+    requests: int = 500
+    delay_ms: int = 100
+    url: str | None = None
+    timeout_s: float = 30.0
+
+
+@dataclass
 class SerialConfig:
     _target_: str = "hpexp.executors.serial.SerialExecutor"
 
@@ -100,7 +109,7 @@ class HpexpConfig:
 
 
 SCHEMAS: dict[str, dict[str, type]] = {
-    "workload": {"pi": PiConfig},
+    "workload": {"pi": PiConfig, "crawl": CrawlConfig},
     "executor": {
         "serial": SerialConfig,
         "threads": ThreadsConfig,
