@@ -36,6 +36,7 @@ EXECUTORS = [
     ("tornado", []),
     ("gevent", []),
 ]
+ASYNCIO = "hpexp.executors.asyncio_loop.AsyncioExecutor"
 CLIENTS = {
     "asyncio": ("aiohttp.ClientSession", 4),
     "tornado": ("tornado.AsyncHTTPClient", 4),
@@ -232,3 +233,60 @@ def test_the_embedded_server_dies_with_a_killed_parent():
 def test_bad_crawl_config_is_refused_before_anything_starts(make_config, override, message):
     with pytest.raises(ConfigError, match="^" + re.escape(message)):
         build_job(make_config("workload=crawl", override), IDENTITY, Progress("t", enabled=False))
+
+
+@pytest.mark.parametrize(
+    ("preset", "values", "sweep"),
+    [
+        (
+            "crawl_ch8",
+            {"workload.requests": 1000, "workload.delay_ms": 100, "workers": 100},
+            {"executor": "serial,gevent,tornado,asyncio"},
+        ),
+        (
+            "crawl_sweep",
+            {"workload.requests": 500, "executor._target_": ASYNCIO},
+            {"workload.delay_ms": "50,300,550,800", "workers": "range(1,477,25)"},
+        ),
+        (
+            "crawl_sweep_quick",
+            {"workload.requests": 150, "executor._target_": ASYNCIO},
+            {"workload.delay_ms": "20,50,80", "workers": "range(1,102,25)"},
+        ),
+    ],
+)
+def test_presets_compose_to_the_book_runs(preset, values, sweep):
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from hpexp.app import conf_dir
+
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        cfg = compose(
+            config_name="config", overrides=[f"+experiment={preset}"], return_hydra_config=True
+        )
+    assert cfg.workload._target_ == "hpexp.workloads.crawl.Crawl"
+    for key, value in values.items():
+        assert OmegaConf.select(cfg, key) == value
+    assert dict(cfg.hydra.sweeper.params) == sweep
+
+
+def test_the_ch8_preset_runs_every_executor_it_names(tmp_path, server):
+    result = run_cli(
+        "+experiment=crawl_ch8",
+        f"workload.url={server.url}",
+        "workload.requests=6",
+        "workload.delay_ms=20",
+        "workers=3",
+        "repeats=1",
+        "warmup=0",
+        "progress=false",
+        "-m",
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    df = hpexp.load_results(tmp_path / "results")
+    assert sorted(df.executor) == ["asyncio", "gevent", "serial", "tornado"]
+    assert (df.status == "ok").all()
+    assert (df.ok_requests == 6).all()

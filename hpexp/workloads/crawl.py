@@ -20,8 +20,7 @@ import random
 import string
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 import numpy as np
@@ -39,9 +38,11 @@ PATH = "/add"
 NAME = "hpexp"
 
 
-@dataclass(frozen=True)
-class Fetch:
-    """One request's result: how long it took, what came back, and which client sent it."""
+class Fetch(NamedTuple):
+    """One request's result: how long it took, what came back, and which client sent it.
+
+    A NamedTuple: cheap to create inside the timed region and to pickle back from workers.
+    """
 
     latency_s: float
     size: int
