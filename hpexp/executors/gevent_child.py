@@ -70,4 +70,7 @@ def serve(fd: int, workers: int) -> None:
             reply = pickle.dumps(("ok", handle(target, payload)))
         except Exception as exc:
             reply = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
-        conn.send_bytes(reply)
+        try:
+            conn.send_bytes(reply)
+        except OSError:  # the parent stopped waiting (shut down or interrupted): nothing to do
+            return
