@@ -25,6 +25,11 @@ class StartMethod(StrEnum):
     forkserver = "forkserver"
 
 
+class EventLoop(StrEnum):
+    asyncio = "asyncio"
+    uvloop = "uvloop"
+
+
 class JoblibBackend(StrEnum):
     loky = "loky"
     threading = "threading"
@@ -37,6 +42,15 @@ class PiConfig:
     samples: int = 10_000_000
     impl: PiImpl = PiImpl.python
     chunks: int | None = None
+
+
+@dataclass
+class CrawlConfig:
+    _target_: str = "hpexp.workloads.crawl.Crawl"
+    requests: int = 500
+    delay_ms: int = 100
+    url: str | None = None
+    timeout_s: float = 30.0
 
 
 @dataclass
@@ -64,6 +78,22 @@ class JoblibConfig:
 
 
 @dataclass
+class AsyncioConfig:
+    _target_: str = "hpexp.executors.asyncio_loop.AsyncioExecutor"
+    loop: EventLoop = EventLoop.asyncio
+
+
+@dataclass
+class TornadoConfig:
+    _target_: str = "hpexp.executors.tornado_loop.TornadoExecutor"
+
+
+@dataclass
+class GeventConfig:
+    _target_: str = "hpexp.executors.gevent_pool.GeventExecutor"
+
+
+@dataclass
 class HpexpConfig:
     """Top-level keys. ``workload``/``executor`` are open nodes so users can plug in their own."""
 
@@ -82,12 +112,15 @@ class HpexpConfig:
 
 
 SCHEMAS: dict[str, dict[str, type]] = {
-    "workload": {"pi": PiConfig},
+    "workload": {"pi": PiConfig, "crawl": CrawlConfig},
     "executor": {
         "serial": SerialConfig,
         "threads": ThreadsConfig,
         "pool": PoolConfig,
         "joblib": JoblibConfig,
+        "asyncio": AsyncioConfig,
+        "tornado": TornadoConfig,
+        "gevent": GeventConfig,
     },
 }
 

@@ -72,8 +72,12 @@ def test_console_script_is_the_same_program(tmp_path):
 
 
 BAD_INPUTS = [
-    (["executor=nope"], "unknown executor 'nope' (available: joblib, pool, serial, threads)"),
-    (["workload=nope"], "unknown workload 'nope' (available: pi)"),
+    (
+        ["executor=nope"],
+        "unknown executor 'nope' "
+        "(available: asyncio, gevent, joblib, pool, serial, threads, tornado)",
+    ),
+    (["workload=nope"], "unknown workload 'nope' (available: crawl, pi)"),
     (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer >= 1)"),
     (["workers=abc"], "invalid value for 'workers': 'abc' (allowed: an integer)"),
     (["workers=2.5"], "invalid value for 'workers': 2.5 (allowed: an integer)"),
