@@ -13,6 +13,10 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 from hpexp.app import conf_dir
+from hpexp.progress import Progress
+from hpexp.runner import build_job, run_trials
+
+IDENTITY = {"sweep_id": "test", "job": 0, "workload": "w", "executor": "x", "overrides": ""}
 
 
 @pytest.fixture
@@ -20,6 +24,12 @@ def make_config() -> Iterator[Callable[..., DictConfig]]:
     """Compose the real ``conf/`` with overrides, exactly as the CLI would (minus the job dir)."""
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
         yield lambda *overrides: compose(config_name="config", overrides=list(overrides))
+
+
+def measure(make_config: Callable[..., DictConfig], *overrides: str) -> list[dict]:
+    """The rows of one job composed from the real ``conf/``, measured in this process."""
+    cfg = make_config(*overrides)
+    return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False))).rows
 
 
 def run_cli(

@@ -20,12 +20,12 @@ from hpexp.executors.gevent_pool import GeventExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.tornado_loop import TornadoExecutor
 from hpexp.progress import Progress
-from hpexp.runner import build_job, run_trials
+from hpexp.runner import build_job
 from hpexp.server_process import ServerProcess
 from hpexp.workloads.crawl import Crawl
-from tests.conftest import run_cli
+from tests.conftest import IDENTITY, run_cli
+from tests.conftest import measure as measure_job
 
-IDENTITY = {"sweep_id": "test", "job": 0, "workload": "crawl", "executor": "x", "overrides": ""}
 EXECUTORS = [
     ("serial", []),
     ("threads", []),
@@ -63,8 +63,7 @@ def closed_url() -> Iterator[str]:
 
 
 def measure(make_config, *overrides):
-    cfg = make_config("workload=crawl", *overrides)
-    return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False)))
+    return measure_job(make_config, "workload=crawl", *overrides)
 
 
 @pytest.mark.parametrize(("executor", "extra"), EXECUTORS)

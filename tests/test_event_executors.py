@@ -14,21 +14,14 @@ from hpexp.errors import ConfigError
 from hpexp.executors.asyncio_loop import AsyncioExecutor
 from hpexp.executors.gevent_pool import GeventExecutor, GeventRunError
 from hpexp.executors.tornado_loop import TornadoExecutor
-from hpexp.progress import Progress
-from hpexp.runner import build_job, run_trials
+from tests.conftest import measure
 
-IDENTITY = {"sweep_id": "test", "job": 0, "workload": "pi", "executor": "x", "overrides": ""}
 EVENT_EXECUTORS = [
     ("asyncio", []),
     ("asyncio", ["executor.loop=uvloop"]),
     ("tornado", []),
     ("gevent", []),
 ]
-
-
-def measure(make_config, *overrides):
-    cfg = make_config(*overrides)
-    return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False)))
 
 
 @pytest.mark.parametrize(("executor", "extra"), EVENT_EXECUTORS)

@@ -6,9 +6,9 @@ import pytest
 
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.threads import ThreadsExecutor
-from hpexp.progress import Progress
-from hpexp.runner import Job, build_job, run_trials
+from hpexp.runner import Job, run_trials
 from hpexp.workloads.pi import MonteCarloPi
+from tests.conftest import measure
 
 EXECUTORS = [
     ("serial", []),
@@ -19,12 +19,6 @@ EXECUTORS = [
     ("joblib", ["executor.backend=threading"]),
     ("joblib", ["executor.backend=multiprocessing"]),
 ]
-IDENTITY = {"sweep_id": "test", "job": 0, "workload": "pi", "executor": "x", "overrides": ""}
-
-
-def measure(make_config, *overrides):
-    cfg = make_config(*overrides)
-    return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False))).rows
 
 
 @pytest.mark.parametrize("impl", ["python", "numpy"])
