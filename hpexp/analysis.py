@@ -135,8 +135,11 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     group = {"observed": True, "dropna": False, "sort": True}
     failed = frame["status"].ne("ok") if "status" in frame else pd.Series(False, frame.index)
     errors = failed.groupby([frame[k] for k in keys], **group).sum().rename("errors")
-    measured = ok_rows(frame).groupby(keys, **group)[VALUE].apply(_statistics).unstack()
-    summary = errors.to_frame().join(measured).reset_index()
+    summary = errors.to_frame()
+    ok = ok_rows(frame)
+    if len(ok):
+        summary = summary.join(ok.groupby(keys, **group)[VALUE].apply(_statistics).unstack())
+    summary = summary.reindex(columns=["errors", "n", *STATISTICS]).reset_index()
     summary["n"] = summary["n"].fillna(0).astype(int)
     summary["errors"] = summary["errors"].astype(int)
     summary["cv"] = summary["std_s"] / summary["mean_s"]

@@ -69,8 +69,8 @@ class ResultsCallback(Callback):
     def on_run_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         frame = job_return.return_value if job_return.status == JobStatus.COMPLETED else None
         if frame is not None:
+            REPORT.record_failures(frame)  # first: the exit code must not depend on printing
             print(format_summary(frame))
-            REPORT.record_failures(frame)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -78,10 +78,10 @@ class ResultsCallback(Callback):
         if frame.empty:
             discard_bookkeeping(sweep_dir, Path(config.results_dir))
             return
+        REPORT.record_failures(frame)  # first: the exit code must not depend on what follows
         write_atomic(frame, sweep_dir / SWEEP_FILE)
         print(format_summary(frame))
         print(f"hpexp: {len(frame)} rows in {sweep_dir / SWEEP_FILE}", file=sys.stderr)
-        REPORT.record_failures(frame)
         if config.report:
             sweep_report(frame, sweep_dir)
 

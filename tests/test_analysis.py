@@ -83,6 +83,13 @@ def test_error_rows_are_counted_but_not_measured(sweep):
     assert failed["unreliable"]
 
 
+def test_a_frame_with_no_ok_row_still_summarizes():
+    failed = frame(runs("serial", 1, [math.nan, math.nan], status="error"))
+    (only,) = hpexp.summarize(failed).itertuples()
+    assert (only.n, only.errors) == (0, 2)
+    assert math.isnan(only.median_s)
+
+
 def test_unreliable_flag_follows_the_spread(sweep):
     summary = hpexp.summarize(sweep)
     assert row(summary, executor="pool", workers=1)["unreliable"]  # cv 26%

@@ -57,6 +57,16 @@ def test_failed_jobs_are_recorded_and_the_sweep_goes_on(project):
     assert len(pd.read_parquet(sweep / "sweep.parquet")) == 7
 
 
+def test_a_run_where_every_row_failed_still_prints_and_exits_1(project):
+    result = faulty(project, "workload.fail=raise", "repeats=2")
+    assert result.returncode == 1
+    assert "Callback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("hpexp: 1 job(s) failed: job 0")
+    (line,) = result.stdout.strip().splitlines()[1:]
+    assert line.split()[:5] == ["0", "faulty", "serial", "1", "0"]
+    assert "FAILED" in line
+
+
 def test_a_killed_pool_worker_is_an_error_row(project):
     result = faulty(project, "executor=pool", "workers=2", "workload.fail=kill_worker,none", "-m")
     assert result.returncode == 1
