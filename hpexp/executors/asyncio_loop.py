@@ -1,13 +1,12 @@
 """An asyncio event loop: one thread, many requests in flight, the book's chapter 8 model."""
 
 import asyncio
-import concurrent.futures
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hpexp.config import EventLoop
 from hpexp.errors import ConfigError, require_choice
-from hpexp.executors.base import Executor
+from hpexp.executors.base import BatchExecutor
 from hpexp.executors.inflight import bounded_map
 from hpexp.workloads.base import Workload
 
@@ -30,7 +29,7 @@ def _require_uvloop() -> None:
         raise ConfigError("loop", "uvloop", f"asyncio ({UVLOOP_HINT})") from None
 
 
-class AsyncioExecutor(Executor):
+class AsyncioExecutor(BatchExecutor):
     """A fresh event loop per job, in ``self.loop``, run from the calling thread.
 
     The generic path awaits ``workload.arun`` over the tasks with at most ``workers`` in flight
@@ -55,28 +54,8 @@ class AsyncioExecutor(Executor):
     def settings(self, task_count: int) -> dict[str, Any]:
         return {"loop": self.loop_kind, "max_in_flight": self.workers}
 
-    def submit(
-        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
-    ) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        try:
-            (result,) = self._run(lambda: fn(*args, **kwargs), [()], timeout=None)
-            future.set_result(result)
-        except BaseException as exc:
-            future.set_exception(exc)
-        return future
-
-    def map(
-        self,
-        fn: Callable[..., Any],
-        *iterables: Iterable[Any],
-        timeout: float | None = None,
-        chunksize: int = 1,
-    ) -> Iterator[Any]:
-        return iter(self._run(fn, zip(*iterables, strict=True), timeout))
-
-    def _run(
-        self, fn: Callable[..., Any], items: Iterable[tuple[Any, ...]], timeout: float | None
+    def run_batch(
+        self, fn: Callable[..., Any], items: list[tuple[Any, ...]], timeout: float | None
     ) -> list[Any]:
         assert self.loop is not None, "start() first"
         work = asyncio.wait_for(bounded_map(fn, items, self.workers), timeout)

@@ -7,8 +7,10 @@ hpexp calls, in this order: ``start()`` (timed as ``setup_s``, never inside ``wa
 """
 
 import concurrent.futures
+import functools
 import math
-from collections.abc import Callable, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from hpexp.errors import require_int
@@ -58,6 +60,49 @@ class Executor(concurrent.futures.Executor):
     def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
         """The generic way: ``workload.run`` over the tasks through :meth:`map`."""
         return list(self.map(workload.run, tasks))
+
+
+def completed_future(call: Callable[[], Any]) -> concurrent.futures.Future:
+    """A future already holding ``call()``'s result or exception.
+
+    ``submit`` for executors that finish the work before returning (serial, event loops run from
+    the calling thread, a child process answering over a pipe).
+    """
+    future: concurrent.futures.Future = concurrent.futures.Future()
+    try:
+        future.set_result(call())
+    except BaseException as exc:
+        future.set_exception(exc)
+    return future
+
+
+class BatchExecutor(Executor, ABC):
+    """An executor whose machinery runs a whole batch of calls and returns when all are done.
+
+    Event loops driven from the calling thread and a child process answering over a pipe work
+    this way; ``submit`` and ``map`` are then batches of one and of many.
+    """
+
+    @abstractmethod
+    def run_batch(
+        self, fn: Callable[..., Any], items: list[tuple[Any, ...]], timeout: float | None
+    ) -> list[Any]:
+        """``[fn(*args) for args in items]`` on this executor's machinery, in order."""
+
+    def submit(
+        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future:
+        call = functools.partial(fn, **kwargs)
+        return completed_future(lambda: self.run_batch(call, [args], None)[0])
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+    ) -> Iterator[Any]:
+        return iter(self.run_batch(fn, list(zip(*iterables, strict=True)), timeout))
 
 
 def even_chunksize(tasks: int, workers: int) -> int:

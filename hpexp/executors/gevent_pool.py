@@ -7,19 +7,17 @@ interpreter per job instead (see :mod:`hpexp.executors.gevent_child`); the paren
 work to it over a socket pair.
 """
 
-import concurrent.futures
 import contextlib
-import functools
 import os
 import pickle
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from hpexp.executors.base import STARTUP_TIMEOUT_S, Executor
+from hpexp.executors.base import STARTUP_TIMEOUT_S, BatchExecutor
 from hpexp.executors.gevent_child import CHILD_MAIN
 from hpexp.workloads.base import Workload
 
@@ -33,7 +31,7 @@ class GeventRunError(RuntimeError):
     """A run failed inside the gevent child; the message is the child's exception."""
 
 
-class GeventExecutor(Executor):
+class GeventExecutor(BatchExecutor):
     """One patched child interpreter per job running a ``gevent.pool.Pool(workers)``.
 
     In the child, a workload's native ``run_on_gevent(executor, tasks)`` gets a child-side
@@ -96,25 +94,10 @@ class GeventExecutor(Executor):
         """Ship the workload and tasks to the child, which picks native or generic itself."""
         return self._request("run", workload, list(tasks))
 
-    def submit(
-        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
-    ) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        try:
-            (result,) = self._request("map", functools.partial(fn, **kwargs), [args])
-            future.set_result(result)
-        except BaseException as exc:
-            future.set_exception(exc)
-        return future
-
-    def map(
-        self,
-        fn: Callable[..., Any],
-        *iterables: Iterable[Any],
-        timeout: float | None = None,
-        chunksize: int = 1,
-    ) -> Iterator[Any]:
-        return iter(self._request("map", fn, list(zip(*iterables, strict=True)), timeout))
+    def run_batch(
+        self, fn: Callable[..., Any], items: list[tuple[Any, ...]], timeout: float | None
+    ) -> list[Any]:
+        return self._request("map", fn, items, timeout)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Ask the child to exit, kill it if it lingers, and always reap it."""

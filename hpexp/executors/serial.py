@@ -4,7 +4,7 @@ import concurrent.futures
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from hpexp.executors.base import Executor
+from hpexp.executors.base import Executor, completed_future
 
 
 class SerialExecutor(Executor):
@@ -18,12 +18,7 @@ class SerialExecutor(Executor):
     def submit(
         self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:
-            future.set_exception(exc)
-        return future
+        return completed_future(lambda: fn(*args, **kwargs))
 
     def map(
         self,
