@@ -29,6 +29,7 @@ class JoblibBackend(StrEnum):
     loky = "loky"
     threading = "threading"
     multiprocessing = "multiprocessing"
+    dask = "dask"
 
 
 @dataclass
@@ -61,6 +62,15 @@ class JoblibConfig:
     _target_: str = "hpexp.executors.joblib_parallel.JoblibExecutor"
     backend: JoblibBackend = JoblibBackend.loky
     batch_size: Any = None
+    address: str | None = None
+    connect_timeout_s: float = 10.0
+
+
+@dataclass
+class DaskConfig:
+    _target_: str = "hpexp.executors.dask_cluster.DaskExecutor"
+    address: str | None = None
+    connect_timeout_s: float = 10.0
 
 
 @dataclass
@@ -85,6 +95,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
         "threads": ThreadsConfig,
         "pool": PoolConfig,
         "joblib": JoblibConfig,
+        "dask": DaskConfig,
     },
 }
 
