@@ -27,7 +27,7 @@ class ClusterUnavailable(HpexpError):
 
 
 def check_address(address: Any) -> str | None:
-    """``address`` as a ``tcp://host:port`` string, ``None`` for a local cluster, else ConfigError."""
+    """``address`` as ``tcp://host:port``, ``None`` for a local cluster, else a ConfigError."""
     if address is None:
         return None
     if not isinstance(address, str):
