@@ -95,6 +95,7 @@ class DaskConnection:
                     )
                 )
                 self.client = stack.enter_context(Client(cluster, set_as_default=False))
+                stack.callback(self.client.run, _quiet_worker_logs, on_error="ignore")
             else:
                 self.client = stack.enter_context(_connect(address, connect_timeout_s))
             nthreads = self.client.nthreads()
@@ -104,6 +105,16 @@ class DaskConnection:
     def close(self) -> None:
         """Close the client, then the local cluster (if any), then restore dask's log level."""
         self._resources.close()
+
+
+def _quiet_worker_logs() -> None:
+    """Run on each local worker just before the cluster closes.
+
+    A worker whose heartbeat is in flight while the cluster retires it logs "Failed to communicate
+    with scheduler during heartbeat" with a traceback (dask/distributed#7105): a known race in an
+    orderly shutdown, not a failure. Task errors still reach the client as exceptions.
+    """
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 def _connect(address: str, timeout_s: float) -> Client:

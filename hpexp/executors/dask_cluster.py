@@ -106,7 +106,8 @@ class DaskExecutor(Executor):
 
     def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
         if self.address is None:
-            return list(self.map(workload.run, tasks))
+            # one gather for all results: far fewer round trips than one result() per future
+            return self.client.gather(self.client.map(workload.run, tasks, pure=False))
         return self._run_bounded(workload.run, tasks)
 
     def _run_bounded(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
