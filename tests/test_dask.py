@@ -166,33 +166,57 @@ def test_joblib_dask_backend_on_an_existing_cluster(make_config, cluster_address
     assert rows[0]["executor.batch_size"] == "2"
 
 
-def test_submit_chains_from_callbacks(on_cluster):
-    """Each completion submits the next step from inside its callback: 2 chains x 50 hops."""
-    hops, chains = 50, 2
-    seen: dict[int, list[int]] = {chain: [] for chain in range(chains)}
-    on_main_thread: set[bool] = set()
-    ended: list[int] = []
-    all_ended = threading.Event()
+class Relay(Workload):
+    """Each task is a relay of ``hops`` round trips; on dask, each hop is submitted from the
+    previous hop's done-callback, as an event-loop workload's ``run_on_dask`` does."""
 
-    def step(chain: int):
-        def on_done(future):
-            on_main_thread.add(threading.current_thread() is threading.main_thread())
-            value = future.result()
-            seen[chain].append(value)
-            if value < hops:
-                on_cluster.submit(operator.add, value, 1).add_done_callback(step(chain))
-            else:
-                ended.append(chain)
-                if len(ended) == chains:
+    def __init__(self) -> None:
+        self.seen: dict[int, list[int]] = {}
+        self.on_main_thread: set[bool] = set()
+
+    def tasks(self, workers, seed):
+        return [50] * workers
+
+    def run(self, task):
+        value = 0
+        while value < task:
+            value = operator.add(value, 1)
+        return value
+
+    def run_on_dask(self, executor, tasks):
+        self.seen = {chain: [] for chain in range(len(tasks))}
+        finals: dict[int, int] = {}
+        all_ended = threading.Event()
+
+        def step(chain: int, hops: int):
+            def on_done(future):
+                self.on_main_thread.add(threading.current_thread() is threading.main_thread())
+                value = future.result()
+                self.seen[chain].append(value)
+                if value < hops:
+                    executor.submit(operator.add, value, 1).add_done_callback(step(chain, hops))
+                    return
+                finals[chain] = value
+                if len(finals) == len(tasks):
                     all_ended.set()
 
-        return on_done
+            return on_done
 
-    for chain in range(chains):
-        on_cluster.submit(operator.add, 0, 1).add_done_callback(step(chain))
-    assert all_ended.wait(timeout=60), seen
-    assert seen == {chain: list(range(1, hops + 1)) for chain in range(chains)}
-    assert on_main_thread == {False}
+        for chain, hops in enumerate(tasks):
+            executor.submit(operator.add, 0, 1).add_done_callback(step(chain, hops))
+        assert all_ended.wait(timeout=60), self.seen
+        return [finals[chain] for chain in range(len(tasks))]
+
+    def reduce(self, results):
+        return Outcome(units=sum(results))
+
+
+def test_submit_chains_from_callbacks(on_cluster):
+    """A native ``run_on_dask``: 2 relays x 50 hops, each hop submitted from a callback."""
+    relay = Relay()
+    assert on_cluster.run(relay, relay.tasks(2, 0)) == [50, 50]
+    assert relay.seen == {0: list(range(1, 51)), 1: list(range(1, 51))}
+    assert relay.on_main_thread == {False}
 
 
 def test_repeated_tasks_are_computed_not_cached(on_cluster):
@@ -267,8 +291,10 @@ def test_a_local_cluster_has_workers_processes_and_leaves_none(executor):
 def test_embedded_local_cluster_from_the_command_line(tmp_path):
     result = run_cli("executor=dask", "workers=2", *SMALL, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
-    # started and closed without tracebacks, warnings or dask's INFO chatter
-    assert result.stderr == ""
+    # started and closed without tracebacks, warnings or dask's INFO chatter; only a loaded
+    # machine's "event loop was unresponsive" warning is tolerated, as it is about load, not hpexp
+    noise = [line for line in result.stderr.splitlines() if "unresponsive" not in line]
+    assert noise == [], result.stderr
     df = hpexp.load_results(tmp_path / "results")
     assert list(df["status"]) == ["ok", "ok"]
     assert (df["executor.cluster"] == "local").all()
