@@ -34,6 +34,7 @@ class JoblibBackend(StrEnum):
     loky = "loky"
     threading = "threading"
     multiprocessing = "multiprocessing"
+    dask = "dask"
 
 
 @dataclass
@@ -75,6 +76,15 @@ class JoblibConfig:
     _target_: str = "hpexp.executors.joblib_parallel.JoblibExecutor"
     backend: JoblibBackend = JoblibBackend.loky
     batch_size: Any = None
+    address: str | None = None
+    connect_timeout_s: float = 10.0
+
+
+@dataclass
+class DaskConfig:
+    _target_: str = "hpexp.executors.dask_cluster.DaskExecutor"
+    address: str | None = None
+    connect_timeout_s: float = 10.0
 
 
 @dataclass
@@ -121,6 +131,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
         "asyncio": AsyncioConfig,
         "tornado": TornadoConfig,
         "gevent": GeventConfig,
+        "dask": DaskConfig,
     },
 }
 

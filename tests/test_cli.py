@@ -75,7 +75,7 @@ BAD_INPUTS = [
     (
         ["executor=nope"],
         "unknown executor 'nope' "
-        "(available: asyncio, gevent, joblib, pool, serial, threads, tornado)",
+        "(available: asyncio, dask, gevent, joblib, pool, serial, threads, tornado)",
     ),
     (["workload=nope"], "unknown workload 'nope' (available: crawl, pi)"),
     (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer >= 1)"),

@@ -1,4 +1,9 @@
-"""joblib.Parallel: the scikit-learn world's way to parallelise, with its own batching."""
+"""joblib.Parallel: the scikit-learn world's way to parallelise, with its own batching.
+
+``backend: dask`` runs the same ``Parallel`` on dask.distributed, under the dask executor's client
+rules (:mod:`hpexp.executors.dask_client`): a LocalCluster of ``workers`` processes, or the
+cluster at ``address``.
+"""
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -8,6 +13,13 @@ import joblib
 from hpexp.config import JoblibBackend
 from hpexp.errors import ConfigError, require_choice, require_int
 from hpexp.executors.base import Executor, even_chunksize
+from hpexp.executors.dask_client import (
+    ClusterShape,
+    DaskConnection,
+    check_address,
+    check_timeout,
+    cluster_settings,
+)
 from hpexp.workloads.base import Workload
 
 
@@ -26,18 +38,39 @@ class JoblibExecutor(Executor):
     kind = "joblib"
     libraries = ("joblib",)
 
-    def __init__(self, workers: int, backend: str = "loky", batch_size: Any = None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        backend: str = "loky",
+        batch_size: Any = None,
+        address: str | None = None,
+        connect_timeout_s: float = 10.0,
+    ) -> None:
         super().__init__(workers)
         self.backend = require_choice("backend", backend, tuple(JoblibBackend))
+        self.address = check_address(address)
+        if self.address is not None and self.backend != JoblibBackend.dask:
+            raise ConfigError("address", address, "null unless backend is dask")
+        self.connect_timeout_s = check_timeout(connect_timeout_s)
         if batch_size is not None and batch_size != "auto":
             if not isinstance(batch_size, int) or isinstance(batch_size, bool):
                 raise ConfigError("batch_size", batch_size, "null | auto | an integer >= 1")
             require_int("batch_size", batch_size, 1)
         self.batch_size = batch_size
         self._parallel: joblib.Parallel | None = None
+        self._dask: DaskConnection | None = None
+        #: kept after shutdown: the runner records settings once the cluster is closed
+        self._dask_shape: ClusterShape | None = None
 
     def start(self) -> None:
-        self._parallel = joblib.Parallel(n_jobs=self.workers, backend=self.backend)
+        if self.backend == JoblibBackend.dask:
+            self._dask = DaskConnection(self.workers, self.address, self.connect_timeout_s)
+            self._dask_shape = self._dask.shape
+            # pure=False: dask must never hand back a cached result for a repeated task
+            with joblib.parallel_config(backend="dask", client=self._dask.client, pure=False):
+                self._parallel = joblib.Parallel(n_jobs=self.workers)
+        else:
+            self._parallel = joblib.Parallel(n_jobs=self.workers, backend=self.backend)
         self._parallel.__enter__()
         self._parallel(joblib.delayed(_noop)(i) for i in range(self.workers))
 
@@ -45,12 +78,18 @@ class JoblibExecutor(Executor):
         return self.batch_size or even_chunksize(task_count, self.workers)
 
     def settings(self, task_count: int) -> dict[str, Any]:
-        return {
+        settings = {
             "n_jobs": self.workers,
             "backend": self.backend,
             "batch_size": str(self.batch_size_for(task_count)),
             "pre_dispatch": "2*n_jobs",
         }
+        if self.backend == JoblibBackend.dask:
+            # joblib's dask backend uses every thread of the cluster, whatever n_jobs says
+            shape = self._dask_shape
+            settings["n_jobs"] = shape.threads if shape else None
+            settings.update(cluster_settings(self.address, shape))
+        return settings
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("joblib has no submit(); use map()")
@@ -72,6 +111,11 @@ class JoblibExecutor(Executor):
         return list(self.map(workload.run, tasks, chunksize=self.batch_size_for(len(tasks))))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if self._parallel is not None:
-            self._parallel.__exit__(None, None, None)
-            self._parallel = None
+        try:
+            if self._parallel is not None:
+                self._parallel.__exit__(None, None, None)
+                self._parallel = None
+        finally:
+            if self._dask is not None:
+                self._dask.close()
+                self._dask = None
