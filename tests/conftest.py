@@ -32,6 +32,11 @@ def measure(make_config: Callable[..., DictConfig], *overrides: str) -> list[dic
     return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False))).rows
 
 
+def files_under(path: Path) -> list[str]:
+    """Every file below ``path`` (none when it does not exist): what a run left behind."""
+    return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+
+
 def run_cli(
     *args: str, cwd: Path, timeout: float = 240, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -4,13 +4,9 @@ import pandas as pd
 import pytest
 
 import hpexp
-from tests.conftest import run_cli
+from tests.conftest import files_under, run_cli
 
 SMALL = ["workload.samples=200000", "repeats=2", "warmup=1"]
-
-
-def files_under(path):
-    return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
 
 
 def test_headline_sweep_end_to_end(tmp_path):
@@ -114,7 +110,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     assert result.stderr.startswith(f"hpexp: {message}")
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
-    assert not (tmp_path / "results").exists() or files_under(tmp_path / "results") == []
+    assert files_under(tmp_path / "results") == []
     assert tmp_path.is_dir(), "the working directory itself is never pruned"
 
 

@@ -29,15 +29,12 @@ from hpexp.errors import ConfigError
 from hpexp.executors.dask_client import check_address, check_timeout
 from hpexp.executors.dask_cluster import DaskExecutor
 from hpexp.executors.joblib_parallel import JoblibExecutor
-from hpexp.progress import Progress
-from hpexp.runner import build_job, run_trials
-from tests.conftest import run_cli
+from tests.conftest import files_under, measure, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK_CLI = str(Path(sys.executable).parent / "dask")
 CLUSTER_WORKERS = 2
 SMALL = ["workload.samples=200000", "repeats=2", "warmup=1", "progress=false"]
-IDENTITY = {"sweep_id": "test", "job": 0, "workload": "pi", "executor": "x", "overrides": ""}
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -118,11 +115,6 @@ def cluster_address(tmp_path_factory) -> Iterator[str]:
 def on_cluster(cluster_address) -> Iterator[DaskExecutor]:
     with DaskExecutor(2, address=cluster_address, connect_timeout_s=10) as executor:
         yield executor
-
-
-def measure(make_config, *overrides):
-    cfg = make_config(*overrides)
-    return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False)))
 
 
 def test_hpexp_runs_on_an_existing_cluster(cluster_address, tmp_path):
@@ -351,7 +343,7 @@ def test_a_malformed_address_is_one_line_from_the_command_line(tmp_path, args, m
     result = run_cli(*args, *SMALL, cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert result.stderr == f"hpexp: {message}\n"
-    assert not (tmp_path / "results").exists()
+    assert files_under(tmp_path / "results") == []
 
 
 def test_an_unreachable_scheduler_fails_fast_with_a_clear_message(tmp_path):

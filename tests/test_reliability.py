@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 import hpexp
-from tests.conftest import run_cli
+from tests.conftest import files_under, run_cli
 
 EXAMPLE = Path(__file__).parent / "plugin_example"
 
@@ -223,7 +223,7 @@ def test_a_missing_library_gets_an_install_hint(project):
         "hpexp: 'executor._target_' 'needs_lib.Needy' cannot be imported: no module named "
         "'hpexp_not_installed_anywhere' (not installed? pip install hpexp_not_installed_anywhere)\n"
     )
-    assert not [p for p in (project / "results").rglob("*") if p.is_file()]
+    assert files_under(project / "results") == []
 
 
 def test_an_unwritable_results_dir_is_one_line(project):
