@@ -19,6 +19,11 @@ class PiImpl(StrEnum):
     numpy = "numpy"
 
 
+class EventloopStyle(StrEnum):
+    callback = "callback"
+    future = "future"
+
+
 class StartMethod(StrEnum):
     fork = "fork"
     spawn = "spawn"
@@ -37,6 +42,14 @@ class PiConfig:
     samples: int = 10_000_000
     impl: PiImpl = PiImpl.python
     chunks: int | None = None
+
+
+@dataclass
+class EventloopConfig:
+    _target_: str = "hpexp.workloads.eventloop.EventLoop"
+    callbacks: int | None = None
+    chains: int = 1
+    style: EventloopStyle = EventloopStyle.callback
 
 
 @dataclass
@@ -79,7 +92,7 @@ class HpexpConfig:
 
 
 SCHEMAS: dict[str, dict[str, type]] = {
-    "workload": {"pi": PiConfig},
+    "workload": {"pi": PiConfig, "eventloop": EventloopConfig},
     "executor": {
         "serial": SerialConfig,
         "threads": ThreadsConfig,
