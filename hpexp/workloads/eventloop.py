@@ -17,7 +17,12 @@ from hpexp.config import EventloopStyle
 from hpexp.errors import ConfigError, require_choice, require_int
 from hpexp.executors.base import Executor
 from hpexp.workloads.base import Outcome, Workload
-from hpexp.workloads.eventloop_native import joblib_calls, serial_loop, submit_chain
+from hpexp.workloads.eventloop_native import (
+    asyncio_chains,
+    joblib_calls,
+    serial_loop,
+    submit_chain,
+)
 from hpexp.workloads.eventloop_native.common import ChainRun
 
 #: calls per run when ``callbacks`` is null, by executor kind (about one second each here)
@@ -93,6 +98,22 @@ class EventLoop(Workload):
 
     def run_on_joblib(self, executor: Executor, tasks: Sequence[int]) -> list[ChainRun]:
         return joblib_calls.run(executor, self.targets("joblib"))
+
+    def run_on_asyncio(self, executor: Any, tasks: Sequence[int]) -> list[ChainRun]:
+        """On ``executor.loop``: the job's fresh asyncio (or uvloop) event loop."""
+        return asyncio_chains.run(executor.loop, self.targets("asyncio"), self.style)
+
+    def run_on_tornado(self, executor: Any, tasks: Sequence[int]) -> list[ChainRun]:
+        """On ``executor.ioloop``: the job's fresh tornado IOLoop."""
+        from hpexp.workloads.eventloop_native import tornado_chains
+
+        return tornado_chains.run(executor.ioloop, self.targets("tornado"), self.style)
+
+    def run_on_gevent(self, executor: Any, tasks: Sequence[int]) -> list[ChainRun]:
+        """Inside the gevent executor's patched child process; gevent is imported only there."""
+        from hpexp.workloads.eventloop_native import gevent_chains
+
+        return gevent_chains.run(self.targets("gevent"), self.style)
 
     def reduce(self, results: list[ChainRun]) -> Outcome:
         kinds = {run.kind for run in results}

@@ -4,6 +4,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 #: a scheduling primitive: takes a no-argument function and runs it later
@@ -86,3 +87,22 @@ def callback_chain(
         return calls
 
     return do_hello, count
+
+
+class Countdown:
+    """Stamps each chain's finish and calls ``then`` once the last chain has finished.
+
+    For loops that run every chain in one thread, so a plain counter is safe.
+    """
+
+    def __init__(self, clock: Stopwatch, chains: int, then: Callable[[], Any]) -> None:
+        self.clock, self.left, self.then = clock, chains, then
+
+    def finisher(self, chain: int) -> Callable[[], None]:
+        return partial(self.finish, chain)
+
+    def finish(self, chain: int) -> None:
+        self.clock.finish(chain)
+        self.left -= 1
+        if self.left == 0:
+            self.then()
