@@ -30,6 +30,11 @@ class StartMethod(StrEnum):
     forkserver = "forkserver"
 
 
+class EventLoop(StrEnum):
+    asyncio = "asyncio"
+    uvloop = "uvloop"
+
+
 class JoblibBackend(StrEnum):
     loky = "loky"
     threading = "threading"
@@ -77,6 +82,22 @@ class JoblibConfig:
 
 
 @dataclass
+class AsyncioConfig:
+    _target_: str = "hpexp.executors.asyncio_loop.AsyncioExecutor"
+    loop: EventLoop = EventLoop.asyncio
+
+
+@dataclass
+class TornadoConfig:
+    _target_: str = "hpexp.executors.tornado_loop.TornadoExecutor"
+
+
+@dataclass
+class GeventConfig:
+    _target_: str = "hpexp.executors.gevent_pool.GeventExecutor"
+
+
+@dataclass
 class HpexpConfig:
     """Top-level keys. ``workload``/``executor`` are open nodes so users can plug in their own."""
 
@@ -98,6 +119,9 @@ SCHEMAS: dict[str, dict[str, type]] = {
         "threads": ThreadsConfig,
         "pool": PoolConfig,
         "joblib": JoblibConfig,
+        "asyncio": AsyncioConfig,
+        "tornado": TornadoConfig,
+        "gevent": GeventConfig,
     },
 }
 

@@ -4,8 +4,10 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from multiprocessing import resource_tracker
 from pathlib import Path
 
+import psutil
 import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
@@ -35,3 +37,16 @@ def run_cli(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+@pytest.fixture
+def no_children_left():
+    """Fails the test if it leaves a child process behind (multiprocessing's tracker may stay)."""
+    resource_tracker.ensure_running()
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    yield
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    _gone, alive = psutil.wait_procs(left, timeout=5)
+    for proc in alive:
+        proc.kill()
+    assert not alive, f"child processes left running: {alive}"

@@ -72,7 +72,11 @@ def test_console_script_is_the_same_program(tmp_path):
 
 
 BAD_INPUTS = [
-    (["executor=nope"], "unknown executor 'nope' (available: joblib, pool, serial, threads)"),
+    (
+        ["executor=nope"],
+        "unknown executor 'nope' "
+        "(available: asyncio, gevent, joblib, pool, serial, threads, tornado)",
+    ),
     (["workload=nope"], "unknown workload 'nope' (available: pi)"),
     (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer >= 1)"),
     (["workers=abc"], "invalid value for 'workers': 'abc' (allowed: an integer)"),
