@@ -51,7 +51,7 @@ class PiConfig:
 
 @dataclass
 class EventloopConfig:
-    _target_: str = "hpexp.workloads.eventloop.EventLoop"
+    _target_: str = "hpexp.workloads.eventloop.HelloWorldLoop"
     callbacks: int | None = None
     chains: int = 1
     style: EventloopStyle = EventloopStyle.callback

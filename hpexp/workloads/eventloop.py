@@ -6,8 +6,13 @@ flight at once, and each executor runs it with its own native primitive (``run_o
 the dispatch overhead per call decides whether a model can carry tiny tasks.
 
 ``callbacks: null`` takes the executor kind's default from :data:`DEFAULT_CALLBACKS`: a million
-calls on the single-thread loops, fewer where each call crosses threads or processes, so every
-default run takes about a second. The effective count is recorded in the ``callbacks`` column.
+calls on the single-thread loops, fewer where each call crosses threads or processes (about a
+second each on a 2-core machine). ``describe()`` cannot know the executor, so the effective
+count is recorded by :meth:`HelloWorldLoop.reduce` as the ``callbacks`` column.
+
+``callbacks_per_s`` and ``ns_per_callback`` are timed by the driver around its own dispatch
+loop (first call scheduled to last call done), so they exclude shipping the run to a worker
+process (gevent's child); ``throughput`` (callbacks over ``wall_s``) includes everything.
 """
 
 from collections.abc import Sequence
@@ -25,7 +30,7 @@ from hpexp.workloads.eventloop_native import (
 )
 from hpexp.workloads.eventloop_native.common import ChainRun
 
-#: calls per run when ``callbacks`` is null, by executor kind (about one second each here)
+#: calls per run when ``callbacks`` is null, by executor kind
 DEFAULT_CALLBACKS = {
     "serial": 1_000_000,
     "asyncio": 1_000_000,
@@ -40,7 +45,7 @@ DEFAULT_CALLBACKS = {
 GENERIC = "generic"
 #: calls per run when ``callbacks`` is null and the executor kind is not listed above
 LOOP_CALLBACKS = 1_000_000
-GENERIC_PRIMITIVE = "workload.run: each chain as a deque loop inside one task"
+GENERIC_PRIMITIVE = "workload.run: a deque loop per chain"
 
 
 def chain_targets(total: int, chains: int) -> list[int]:
@@ -49,7 +54,7 @@ def chain_targets(total: int, chains: int) -> list[int]:
     return [base + (index < extra) for index in range(chains)]
 
 
-class EventLoop(Workload):
+class HelloWorldLoop(Workload):
     """``callbacks`` hello/world calls over ``chains`` chains, in ``style`` callback or future."""
 
     def __init__(self, callbacks: int | None = None, chains: int = 1, style: str = "callback"):
@@ -81,8 +86,8 @@ class EventLoop(Workload):
     def run(self, task: int) -> ChainRun:
         """The generic path: chain ``task`` alone, as the seed's loop in the calling thread."""
         target = self.targets(GENERIC)[task]
-        (run,) = serial_loop.run([target], self.style)
-        return ChainRun(GENERIC, GENERIC_PRIMITIVE, task, run.calls, run.started, run.finished)
+        (loop,) = serial_loop.run([target], self.style)
+        return ChainRun(GENERIC, GENERIC_PRIMITIVE, task, loop.calls, loop.started, loop.finished)
 
     def run_on_serial(self, executor: Executor, tasks: Sequence[int]) -> list[ChainRun]:
         return serial_loop.run(self.targets("serial"), self.style)
@@ -127,12 +132,12 @@ class EventLoop(Workload):
         span = max(run.finished for run in results) - min(run.started for run in results)
         error = None
         if counts != expected:
-            wrong = [
+            chain = next(
                 i for i, (got, want) in enumerate(zip(counts, expected, strict=True)) if got != want
-            ]
+            )
             error = (
                 f"expected exactly {sum(expected)} calls, counted {calls} "
-                f"(chain {wrong[0]}: {counts[wrong[0]]} of {expected[wrong[0]]})"
+                f"(chain {chain}: {counts[chain]} of {expected[chain]})"
             )
         metrics: dict[str, Any] = {
             "callbacks": sum(expected),

@@ -16,8 +16,8 @@ from hpexp.workloads.eventloop_native.common import (
     callback_chain,
 )
 
-CALLBACK = "loop.call_soon: do_hello schedules do_world"
-FUTURE = "loop.create_future per call, resolved via call_soon, awaited by the chain's task"
+CALLBACK = "loop.call_soon"
+FUTURE = "loop.create_future + await"
 
 
 async def callback_chains(

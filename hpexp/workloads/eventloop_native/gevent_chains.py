@@ -19,8 +19,8 @@ from hpexp.workloads.eventloop_native.common import (
     callback_chain,
 )
 
-CALLBACK = "gevent hub loop.run_callback: do_hello schedules do_world"
-FUTURE = "AsyncResult per call, set via loop.run_callback, waited by the chain's greenlet"
+CALLBACK = "hub loop.run_callback"
+FUTURE = "AsyncResult + get in a greenlet"
 
 
 def callback_chains(targets: list[int], clock: Stopwatch) -> list[int]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from hpexp.workloads.eventloop_native.common import ChainRun, Stopwatch
 
-PRIMITIVE = "joblib.Parallel over no-op calls (no callbacks, no futures)"
+PRIMITIVE = "joblib.Parallel no-op calls"
 
 
 def do_hello_world(chain_index: int) -> int:

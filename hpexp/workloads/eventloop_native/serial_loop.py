@@ -14,8 +14,8 @@ from functools import partial
 from hpexp.config import EventloopStyle
 from hpexp.workloads.eventloop_native.common import ChainRun, Schedule, Stopwatch, callback_chain
 
-CALLBACK = "deque loop: do_hello appends do_world"
-FUTURE = "deque loop: a Future per call, chained by add_done_callback"
+CALLBACK = "deque loop"
+FUTURE = "deque loop + Future per call"
 
 
 def run_loop(queue: deque[Callable[[], None]]) -> None:

@@ -16,8 +16,8 @@ from functools import partial
 from hpexp.config import EventloopStyle
 from hpexp.workloads.eventloop_native.common import ChainRun, Stopwatch
 
-CALLBACK = "submit, next call from add_done_callback"
-FUTURE = "submit, next call after wait() on the futures"
+CALLBACK = "submit + add_done_callback"
+FUTURE = "submit + wait"
 
 
 def do_hello(calls: int) -> int:

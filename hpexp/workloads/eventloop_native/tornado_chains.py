@@ -16,8 +16,8 @@ from hpexp.workloads.eventloop_native.common import (
     callback_chain,
 )
 
-CALLBACK = "IOLoop.add_callback: do_hello schedules do_world"
-FUTURE = "tornado Future per call, resolved via add_callback, awaited by the chain's coroutine"
+CALLBACK = "IOLoop.add_callback"
+FUTURE = "tornado Future + await"
 
 
 async def callback_chains(ioloop: IOLoop, targets: list[int], clock: Stopwatch) -> list[int]:
