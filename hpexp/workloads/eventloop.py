@@ -39,7 +39,7 @@ DEFAULT_CALLBACKS = {
     "threads": 20_000,
     "pool": 5_000,
     "joblib": 100_000,
-    "dask": 1_000,
+    "dask": 200,
 }
 #: kind recorded by the generic path (an executor without a native driver runs :meth:`run`)
 GENERIC = "generic"
