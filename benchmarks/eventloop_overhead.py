@@ -1,8 +1,9 @@
 """hpexp's eventloop workload against hand-written hello/world loops, in one process tree.
 
-    python benchmarks/eventloop_overhead.py [--rounds 7] [--callbacks 1000000] [--check]
+    python benchmarks/eventloop_overhead.py [--rounds 5] [--repeats 3] [--callbacks N] [--check]
 
-Prints (medians over interleaved rounds, one chain, callback style):
+Prints (medians over interleaved rounds, each the median of ``repeats`` runs after one warmup,
+one chain, callback style):
   * hpexp serial rate / a hand-written deque loop's rate (target >= 0.9);
   * hpexp asyncio rate / a hand-written ``loop.call_soon`` chain's rate (target >= 0.9).
 hpexp's rate here is ``throughput``: callbacks over hpexp's ``wall_s``, so everything hpexp adds
@@ -18,6 +19,7 @@ import importlib.util
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 
 from _common import hpexp_rows, interleaved, report
 
@@ -90,15 +92,22 @@ def bare_call_soon(calls: int) -> float:
     return calls / elapsed
 
 
-def hpexp_rate(executor: str, calls: int) -> float:
-    (row,) = hpexp_rows(
+def bare_rate(loop: Callable[[int], float], calls: int, repeats: int) -> float:
+    """Median rate of a hand-written loop over ``repeats`` runs after one warmup, as hpexp does."""
+    loop(calls)
+    return statistics.median(loop(calls) for _ in range(repeats))
+
+
+def hpexp_rate(executor: str, calls: int, repeats: int) -> float:
+    """Median ``throughput`` (callbacks over ``wall_s``) of one hpexp job."""
+    rows = hpexp_rows(
         "workload=eventloop",
         f"executor={executor}",
         f"workload.callbacks={calls}",
-        "repeats=1",
-        "warmup=0",
+        f"repeats={repeats}",
+        "warmup=1",
     )
-    return row["throughput"]
+    return statistics.median(row["throughput"] for row in rows)
 
 
 def every_executor(repeats: int, workers: int) -> None:
@@ -133,23 +142,26 @@ def every_executor(repeats: int, workers: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--callbacks", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3, help="per executor in the table")
+    parser.add_argument("--repeats", type=int, default=3, help="measured runs per round and job")
     parser.add_argument("--workers", type=int, default=2, help="for the table's pools")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
 
-    calls = args.callbacks
+    calls, runs = args.callbacks, args.repeats
     rates = interleaved(
         args.rounds,
-        bare_deque=lambda: bare_deque(calls),
-        hpexp_serial=lambda: hpexp_rate("serial", calls),
-        bare_call_soon=lambda: bare_call_soon(calls),
-        hpexp_asyncio=lambda: hpexp_rate("asyncio", calls),
+        bare_deque=lambda: bare_rate(bare_deque, calls, runs),
+        hpexp_serial=lambda: hpexp_rate("serial", calls, runs),
+        bare_call_soon=lambda: bare_rate(bare_call_soon, calls, runs),
+        hpexp_asyncio=lambda: hpexp_rate("asyncio", calls, runs),
     )
     median = {name: statistics.median(values) for name, values in rates.items()}
-    print(f"one chain, callback style, callbacks={calls}, {args.rounds} interleaved rounds")
+    print(
+        f"one chain, callback style, callbacks={calls}, {args.rounds} interleaved rounds"
+        f" of {runs} runs after 1 warmup"
+    )
     for name, rate in median.items():
         print(f"  {name:<16} median {rate:>12,.0f} callbacks/s")
     serial = median["hpexp_serial"] / median["bare_deque"]
