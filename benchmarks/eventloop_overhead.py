@@ -150,13 +150,19 @@ def main() -> None:
     args = parser.parse_args()
 
     calls, runs = args.callbacks, args.repeats
-    rates = interleaved(
-        args.rounds,
-        bare_deque=lambda: bare_rate(bare_deque, calls, runs),
-        hpexp_serial=lambda: hpexp_rate("serial", calls, runs),
-        bare_call_soon=lambda: bare_rate(bare_call_soon, calls, runs),
-        hpexp_asyncio=lambda: hpexp_rate("asyncio", calls, runs),
-    )
+    # one pair at a time, so each side only ever follows its own pair's work
+    rates = {
+        **interleaved(
+            args.rounds,
+            bare_deque=lambda: bare_rate(bare_deque, calls, runs),
+            hpexp_serial=lambda: hpexp_rate("serial", calls, runs),
+        ),
+        **interleaved(
+            args.rounds,
+            bare_call_soon=lambda: bare_rate(bare_call_soon, calls, runs),
+            hpexp_asyncio=lambda: hpexp_rate("asyncio", calls, runs),
+        ),
+    }
     median = {name: statistics.median(values) for name, values in rates.items()}
     print(
         f"one chain, callback style, callbacks={calls}, {args.rounds} interleaved rounds"
