@@ -58,6 +58,15 @@ class EventloopConfig:
 
 
 @dataclass
+class CrawlConfig:
+    _target_: str = "hpexp.workloads.crawl.Crawl"
+    requests: int = 500
+    delay_ms: int = 100
+    url: str | None = None
+    timeout_s: float = 30.0
+
+
+@dataclass
 class SerialConfig:
     _target_: str = "hpexp.executors.serial.SerialExecutor"
 
@@ -113,7 +122,7 @@ class HpexpConfig:
 
 
 SCHEMAS: dict[str, dict[str, type]] = {
-    "workload": {"pi": PiConfig, "eventloop": EventloopConfig},
+    "workload": {"pi": PiConfig, "eventloop": EventloopConfig, "crawl": CrawlConfig},
     "executor": {
         "serial": SerialConfig,
         "threads": ThreadsConfig,

@@ -105,6 +105,13 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
+def _efficiency(ideal_s: float | None, wall_s: float) -> dict[str, float]:
+    """``ideal_s`` and ``efficiency`` columns for workloads that know their ideal wall time."""
+    if ideal_s is None:
+        return {}
+    return {"ideal_s": ideal_s, "efficiency": ideal_s / wall_s}
+
+
 def run_trials(job: Job) -> list[dict[str, Any]]:
     """Measure the job; a failure becomes a ``status=error`` row instead of an exception.
 
@@ -139,6 +146,7 @@ def run_trials(job: Job) -> list[dict[str, Any]]:
                         "tasks": task_count,
                         "units": outcome.units,
                         "throughput": outcome.units / timing.wall_s,
+                        **_efficiency(job.workload.ideal_s(job.workers), timing.wall_s),
                         "max_rss_mb": timing.max_rss_mb,
                         "status": "error" if outcome.error else "ok",
                         "error": outcome.error or "",

@@ -3,12 +3,14 @@
 import asyncio
 import math
 import socket
-import threading
+import sys
+import time
 
 import psutil
 import pytest
 
 from hpexp import Outcome, Workload
+from hpexp.errors import ConfigError
 from hpexp.executors.asyncio_loop import AsyncioExecutor
 from hpexp.executors.gevent_pool import GeventExecutor, GeventRunError
 from hpexp.executors.tornado_loop import TornadoExecutor
@@ -65,8 +67,6 @@ class Naps(Workload):
         return list(range(self.count))
 
     def run(self, task):
-        import time
-
         time.sleep(self.nap_s)
         return task
 
@@ -130,31 +130,25 @@ def _is_socket_patched() -> bool:
     return monkey.is_module_patched("socket") and socket.socket.__module__.startswith("gevent")
 
 
-def _greenlet_overlap(nap_s: float) -> str:
+def _greenlet_overlap(nap_s: float) -> float:
     """Runs in the gevent child: a blocking ``time.sleep`` is a greenlet switch there."""
-    import time
-
     time.sleep(nap_s)
-    return threading.current_thread().name
+    return nap_s
 
 
 def test_gevent_child_is_patched_and_parent_is_not(no_children_left):
-    import time
-
     with GeventExecutor(10) as executor:
         started = time.perf_counter()
-        names = list(executor.map(_greenlet_overlap, [0.2] * 10))
+        naps = list(executor.map(_greenlet_overlap, [0.2] * 10))
         elapsed = time.perf_counter() - started
         assert executor.submit(_is_socket_patched).result() is True
     assert elapsed < 1.0, "ten 0.2 s sleeps overlap on greenlets"
-    assert len(names) == 10
+    assert naps == [0.2] * 10
     assert socket.socket.__module__ == "socket"
     assert not _parent_patched()
 
 
 def _parent_patched() -> bool:
-    import sys
-
     return "gevent.monkey" in sys.modules and _is_socket_patched()
 
 
@@ -193,3 +187,13 @@ def test_gevent_reports_a_dead_child_instead_of_hanging(no_children_left):
         psutil.Process(executor._process.pid).kill()
         with pytest.raises(GeventRunError, match="exited"):
             executor.run(Naps(count=1, nap_s=0), [0])
+
+
+def test_a_missing_uvloop_is_a_one_line_config_error_with_the_install_hint(monkeypatch):
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # makes ``import uvloop`` fail
+    with pytest.raises(ConfigError) as refused:
+        AsyncioExecutor(1, loop="uvloop")
+    assert str(refused.value) == (
+        "invalid value for 'loop': 'uvloop' "
+        "(allowed: asyncio (uvloop is not installed: pip install -e '.[uvloop]'))"
+    )

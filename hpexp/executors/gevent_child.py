@@ -1,8 +1,9 @@
-"""The gevent executor's child process: patch first, then serve runs over a pipe.
+"""The gevent executor's child process: patch first, then serve runs over a socket.
 
-Kept in its own module with no imports at the top, so monkey-patching happens before this
-process imports any workload, HTTP library or socket user. Only a ``spawn`` child may run it:
-the parent that started it is never patched.
+The child is a fresh interpreter started as ``python -c "<CHILD_MAIN>"``, which patches before
+importing anything else, this module included. (A ``multiprocessing`` spawn child would first
+re-import the parent's ``__main__`` and whatever it imports, e.g. ssl, unpatched.) The parent
+that starts it is never patched.
 """
 
 from typing import Any
@@ -34,18 +35,26 @@ class GeventWorkers:
         return self.pool.map(workload.run, tasks)
 
 
-def serve(conn: Any, workers: int) -> None:
+#: the child's whole program; ``{fd}`` and ``{workers}`` are filled in by the parent
+CHILD_MAIN = (
+    "from gevent import monkey; monkey.patch_all(); "
+    "from hpexp.executors.gevent_child import serve; serve({fd}, {workers})"
+)
+
+
+def serve(fd: int, workers: int) -> None:
     """Answer ``("run", workload, tasks)`` and ``("map", fn, items)`` requests until ``None``.
 
     Replies are ``("ok", results)`` or ``("error", "<Type>: <message>")``; requests and replies
     are pickled here so that an unpicklable workload, task or result is reported, not fatal.
+    Ctrl-C is left to the parent, which stops this child through its ``shutdown()``.
     """
-    from gevent import monkey
-
-    monkey.patch_all()
-
     import pickle
+    import signal
+    from multiprocessing.connection import Connection
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn = Connection(fd)
     executor = GeventWorkers(workers)
     while True:
         try:
@@ -61,4 +70,7 @@ def serve(conn: Any, workers: int) -> None:
             reply = pickle.dumps(("ok", handle(target, payload)))
         except Exception as exc:
             reply = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
-        conn.send_bytes(reply)
+        try:
+            conn.send_bytes(reply)
+        except OSError:  # the parent stopped waiting (shut down or interrupted): nothing to do
+            return

@@ -2,20 +2,25 @@
 
 ``gevent.monkey.patch_all()`` rewrites ``socket``, ``threading`` and ``time`` for the whole
 process and cannot be undone, so patching hpexp's own process would change every later job of a
-sweep (a thread pool would quietly become greenlets). The patching happens in one ``spawn``
-child per job instead; the parent only ships work to it over a pipe.
+sweep (a thread pool would quietly become greenlets). The patching happens in one fresh child
+interpreter per job instead (see :mod:`hpexp.executors.gevent_child`); the parent only ships
+work to it over a socket pair.
 """
 
 import concurrent.futures
 import contextlib
 import functools
-import multiprocessing
+import os
 import pickle
+import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.connection import Connection
 from typing import Any
 
 from hpexp.executors.base import STARTUP_TIMEOUT_S, Executor
-from hpexp.executors.gevent_child import serve
+from hpexp.executors.gevent_child import CHILD_MAIN
 from hpexp.workloads.base import Workload
 
 #: how often a waiting parent checks that the child is still alive
@@ -29,7 +34,7 @@ class GeventRunError(RuntimeError):
 
 
 class GeventExecutor(Executor):
-    """One patched ``spawn`` child per job running a ``gevent.pool.Pool(workers)``.
+    """One patched child interpreter per job running a ``gevent.pool.Pool(workers)``.
 
     In the child, a workload's native ``run_on_gevent(executor, tasks)`` gets a child-side
     executor with ``.workers`` and ``.pool``; otherwise ``Pool(workers).map(workload.run,
@@ -41,18 +46,21 @@ class GeventExecutor(Executor):
 
     def __init__(self, workers: int) -> None:
         super().__init__(workers)
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self._conn: Any = None
+        self._process: subprocess.Popen | None = None
+        self._conn: Connection | None = None
 
     def start(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        parent_conn, child_conn = context.Pipe()
-        self._process = context.Process(
-            target=serve, args=(child_conn, self.workers), name="hpexp-gevent", daemon=True
-        )
-        self._process.start()
-        child_conn.close()
-        self._conn = parent_conn
+        parent_end, child_end = socket.socketpair()
+        with child_end:
+            fd = child_end.fileno()
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", CHILD_MAIN.format(fd=fd, workers=self.workers)],
+                pass_fds=(fd,),
+                stdin=subprocess.DEVNULL,
+                # the parent's import path, so its workloads (and a user's own modules) import
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))},
+            )
+        self._conn = Connection(parent_end.detach())
         # returns once the child is patched and serving, so setup_s includes all of it
         self._request("map", int, [()], timeout=STARTUP_TIMEOUT_S)
 
@@ -70,14 +78,14 @@ class GeventExecutor(Executor):
             waited = 0.0
             while not self._conn.poll(_POLL_S):
                 waited += _POLL_S
-                if not self._process.is_alive():
+                if self._process.poll() is not None:
                     raise EOFError
                 if timeout is not None and waited >= timeout:
                     self.shutdown()  # a late reply would be read as the next request's
                     raise GeventRunError(f"no reply from the gevent child within {timeout} s")
             status, value = pickle.loads(self._conn.recv_bytes())
         except (EOFError, OSError):
-            code = self._process.exitcode if self._process else None
+            code = _reap(self._process)
             self.shutdown()
             raise GeventRunError(f"the gevent child exited (code {code})") from None
         if status != "ok":
@@ -109,15 +117,21 @@ class GeventExecutor(Executor):
         return iter(self._request("map", fn, list(zip(*iterables, strict=True)), timeout))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Ask the child to exit, kill it if it lingers, and always reap it."""
         process, conn = self._process, self._conn
         self._process = self._conn = None
-        if process is None:
+        if process is None or conn is None:
             return
         with contextlib.suppress(OSError):  # the child may be gone already
             conn.send_bytes(pickle.dumps(None))
         conn.close()
-        process.join(_STOP_TIMEOUT_S)
-        if process.is_alive():
-            process.kill()
-            process.join()
-        process.close()
+        _reap(process)
+
+
+def _reap(process: subprocess.Popen) -> int:
+    """Wait for the child to exit (killing it after a grace period); its exit code."""
+    try:
+        return process.wait(_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()

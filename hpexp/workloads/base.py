@@ -41,6 +41,14 @@ class Workload(ABC):
         """Effective parameter values the YAML left open (e.g. ``chunks`` = workers)."""
         return {}
 
+    def ideal_s(self, workers: int) -> float | None:
+        """The wall time of a perfectly concurrent run with ``workers``, if the workload knows it.
+
+        E.g. requests x delay / concurrency for a crawl. The runner records it as ``ideal_s`` with
+        ``efficiency`` = ideal_s / wall_s, which only it can compute, since only it sees wall_s.
+        """
+        return None
+
     @abstractmethod
     def tasks(self, workers: int, seed: int) -> Sequence[Any]:
         """The picklable tasks of one run; the same ``seed`` must give the same tasks."""
