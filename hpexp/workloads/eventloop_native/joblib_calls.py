@@ -6,8 +6,8 @@ dispatch throughput rather than a round trip. Both styles run this same primitiv
 ``primitive`` column says so.
 """
 
+import itertools
 from collections import Counter
-from itertools import chain, repeat
 from typing import Any
 
 from hpexp.workloads.eventloop_native.common import ChainRun, Stopwatch
@@ -23,7 +23,9 @@ def run(executor: Any, targets: list[int]) -> list[ChainRun]:
     """``executor`` is hpexp's JoblibExecutor: its ``map`` goes through the open ``Parallel``."""
     total = sum(targets)
     batch = executor.batch_size_for(total)
-    calls = chain.from_iterable(repeat(index, target) for index, target in enumerate(targets))
+    calls = itertools.chain.from_iterable(
+        itertools.repeat(index, target) for index, target in enumerate(targets)
+    )
     clock = Stopwatch(len(targets))
     clock.start()
     returned = list(executor.map(do_hello_world, calls, chunksize=batch))
