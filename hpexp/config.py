@@ -19,6 +19,11 @@ class PiImpl(StrEnum):
     numpy = "numpy"
 
 
+class EventloopStyle(StrEnum):
+    callback = "callback"
+    future = "future"
+
+
 class StartMethod(StrEnum):
     fork = "fork"
     spawn = "spawn"
@@ -43,6 +48,14 @@ class PiConfig:
     samples: int = 10_000_000
     impl: PiImpl = PiImpl.python
     chunks: int | None = None
+
+
+@dataclass
+class EventloopConfig:
+    _target_: str = "hpexp.workloads.eventloop.HelloWorldLoop"
+    callbacks: int | None = None
+    chains: int = 1
+    style: EventloopStyle = EventloopStyle.callback
 
 
 @dataclass
@@ -122,7 +135,7 @@ class HpexpConfig:
 
 
 SCHEMAS: dict[str, dict[str, type]] = {
-    "workload": {"pi": PiConfig, "crawl": CrawlConfig},
+    "workload": {"pi": PiConfig, "eventloop": EventloopConfig, "crawl": CrawlConfig},
     "executor": {
         "serial": SerialConfig,
         "threads": ThreadsConfig,

@@ -73,7 +73,7 @@ BAD_INPUTS = [
         "unknown executor 'nope' "
         "(available: asyncio, dask, gevent, joblib, pool, serial, threads, tornado)",
     ),
-    (["workload=nope"], "unknown workload 'nope' (available: crawl, pi)"),
+    (["workload=nope"], "unknown workload 'nope' (available: crawl, eventloop, pi)"),
     (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer >= 1)"),
     (["workers=abc"], "invalid value for 'workers': 'abc' (allowed: an integer)"),
     (["workers=2.5"], "invalid value for 'workers': 2.5 (allowed: an integer)"),

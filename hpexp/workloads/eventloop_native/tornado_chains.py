@@ -1,0 +1,69 @@
+"""tornado: ``IOLoop.add_callback`` chains (callback) and a tornado Future awaited per call
+(future), on the executor's own ``IOLoop`` (``executor.ioloop``)."""
+
+from collections.abc import Callable
+from functools import partial
+
+from tornado import gen
+from tornado.concurrent import Future, future_set_result_unless_cancelled
+from tornado.ioloop import IOLoop
+
+from hpexp.config import EventloopStyle
+from hpexp.workloads.eventloop_native.common import (
+    ChainRun,
+    Countdown,
+    Stopwatch,
+    callback_chain,
+)
+
+CALLBACK = "IOLoop.add_callback"
+FUTURE = "tornado Future + await"
+
+
+async def callback_chains(ioloop: IOLoop, targets: list[int], clock: Stopwatch) -> list[int]:
+    """Every chain's calls go through ``add_callback``; nothing awaits them."""
+    all_finished: Future = Future()
+    countdown = Countdown(
+        clock, len(targets), partial(future_set_result_unless_cancelled, all_finished, None)
+    )
+    chains = [
+        callback_chain(target, ioloop.add_callback, countdown.finisher(index))
+        for index, target in enumerate(targets)
+    ]
+    clock.start()
+    for first, _ in chains:
+        ioloop.add_callback(first)
+    await all_finished
+    return [count() for _, count in chains]
+
+
+async def future_chain(ioloop: IOLoop, target: int, finish: Callable[[], None]) -> int:
+    """One chain as a coroutine: each call returns a Future of its result that it awaits."""
+    calls = 0
+
+    def call(future: Future) -> None:
+        nonlocal calls
+        calls += 1
+        future_set_result_unless_cancelled(future, calls)
+
+    while True:
+        future: Future = Future()
+        ioloop.add_callback(call, future)
+        if await future >= target:
+            finish()
+            return calls
+
+
+async def future_chains(ioloop: IOLoop, targets: list[int], clock: Stopwatch) -> list[int]:
+    clock.start()
+    chains = [future_chain(ioloop, t, partial(clock.finish, i)) for i, t in enumerate(targets)]
+    return list(await gen.multi(chains))
+
+
+def run(ioloop: IOLoop, targets: list[int], style: str) -> list[ChainRun]:
+    clock = Stopwatch(len(targets))
+    if style == EventloopStyle.callback:
+        counts = ioloop.run_sync(partial(callback_chains, ioloop, targets, clock))
+        return clock.runs("tornado", CALLBACK, counts)
+    counts = ioloop.run_sync(partial(future_chains, ioloop, targets, clock))
+    return clock.runs("tornado", FUTURE, counts)

@@ -1,0 +1,201 @@
+"""The eventloop workload: exact call counts on every executor and style, with real pools,
+loops and the patched gevent child; the seed's loop that now terminates; the count check."""
+
+import sys
+from collections import deque
+
+import pytest
+
+from hpexp.errors import ConfigError
+from hpexp.executors.asyncio_loop import AsyncioExecutor
+from hpexp.executors.dask_cluster import DaskExecutor
+from hpexp.executors.gevent_pool import GeventExecutor
+from hpexp.executors.joblib_parallel import JoblibExecutor
+from hpexp.executors.process_pool import ProcessPoolExecutor
+from hpexp.executors.serial import SerialExecutor
+from hpexp.executors.threads import ThreadsExecutor
+from hpexp.executors.tornado_loop import TornadoExecutor
+from hpexp.workloads.eventloop import DEFAULT_CALLBACKS, LOOP_CALLBACKS, HelloWorldLoop
+from hpexp.workloads.eventloop_native import submit_chain
+from hpexp.workloads.eventloop_native.common import ChainRun, callback_chain
+from hpexp.workloads.eventloop_native.serial_loop import run_loop
+from tests.conftest import measure
+
+#: small counts: in-process loops, dispatch that crosses threads or processes, and dask's
+#: scheduler round trips (5-20 ms each here)
+LOOP_CALLS, CROSSING_CALLS, DASK_CALLS = 2_000, 200, 40
+
+
+#: (executor factory, calls, primitive per style) for every built-in executor
+EXECUTORS = {
+    "serial": (SerialExecutor, LOOP_CALLS, ("deque loop", "deque loop + Future per call")),
+    "threads": (
+        lambda: ThreadsExecutor(2),
+        CROSSING_CALLS,
+        ("submit + add_done_callback", "submit + wait"),
+    ),
+    "pool": (
+        lambda: ProcessPoolExecutor(2),
+        CROSSING_CALLS,
+        ("submit + add_done_callback", "submit + wait"),
+    ),
+    "joblib": (lambda: JoblibExecutor(2), CROSSING_CALLS, ("joblib.Parallel no-op calls",) * 2),
+    "asyncio": (
+        lambda: AsyncioExecutor(1),
+        LOOP_CALLS,
+        ("loop.call_soon", "loop.create_future + await"),
+    ),
+    "uvloop": (
+        lambda: AsyncioExecutor(1, loop="uvloop"),
+        LOOP_CALLS,
+        ("loop.call_soon", "loop.create_future + await"),
+    ),
+    "tornado": (
+        lambda: TornadoExecutor(1),
+        LOOP_CALLS,
+        ("IOLoop.add_callback", "tornado Future + await"),
+    ),
+    "gevent": (
+        lambda: GeventExecutor(1),
+        LOOP_CALLS,
+        ("hub loop.run_callback", "AsyncResult + get in a greenlet"),
+    ),
+    "dask": (lambda: DaskExecutor(2), DASK_CALLS, ("submit + add_done_callback", "submit + wait")),
+}
+
+
+@pytest.fixture(scope="module", params=list(EXECUTORS))
+def started(request):
+    """One started executor per kind, shared by its style and chain cases, always shut down."""
+    make, calls, primitives = EXECUTORS[request.param]
+    executor = make()
+    try:
+        executor.start()
+        yield executor, calls, primitives
+    finally:
+        executor.shutdown()
+
+
+@pytest.mark.parametrize("chains", [1, 3])
+@pytest.mark.parametrize("style", ["callback", "future"])
+def test_every_executor_and_style_runs_exactly_the_asked_calls(started, style, chains):
+    executor, calls, primitives = started
+    workload = HelloWorldLoop(callbacks=calls, chains=chains, style=style)
+    results = executor.run(workload, workload.tasks(executor.workers, seed=0))
+    assert [run.calls for run in results] == workload.targets(executor.kind)
+    assert sum(workload.targets(executor.kind)) == calls
+    outcome = workload.reduce(results)
+    assert outcome.error is None
+    assert outcome.units == calls
+    assert outcome.metrics["calls"] == outcome.metrics["callbacks"] == calls
+    assert outcome.metrics["primitive"] == primitives[style == "future"]
+    assert outcome.metrics["callbacks_per_s"] > 0
+    assert outcome.metrics["ns_per_callback"] == pytest.approx(
+        1e9 / outcome.metrics["callbacks_per_s"]
+    )
+
+
+def test_the_seed_loop_terminates_after_exactly_its_calls():
+    queue = deque()
+    finished = []
+    do_hello, count = callback_chain(LOOP_CALLS, queue.append, lambda: finished.append(count()))
+    queue.append(do_hello)
+    run_loop(queue)  # the seed's `while True` would never return
+    assert (count(), finished, len(queue)) == (LOOP_CALLS, [LOOP_CALLS], 0)
+
+
+def test_chains_on_one_loop_take_turns():
+    queue = deque()
+    order = []
+
+    def scheduler(name):
+        return lambda call: (order.append(name), queue.append(call))
+
+    chains = [callback_chain(4, scheduler(name), lambda: None) for name in "ab"]
+    queue.extend(first for first, _ in chains)
+    run_loop(queue)
+    assert "".join(order) == "ababab"  # each chain's 2nd..4th call, interleaved
+
+
+def test_submit_chains_do_not_recurse_on_an_executor_that_completes_inline():
+    """SerialExecutor's futures are done before add_done_callback: a recursive chain would
+    exceed the recursion limit long before its last call."""
+    calls = sys.getrecursionlimit() * 3
+    results = submit_chain.run(SerialExecutor(), "serial", [calls, calls], "callback")
+    assert [run.calls for run in results] == [calls, calls]
+
+
+def test_an_executor_without_a_native_driver_runs_each_chain_as_a_task():
+    workload = HelloWorldLoop(callbacks=1001, chains=2, style="future")
+    executor = SerialExecutor()
+    results = executor.run_tasks(workload, workload.tasks(1, seed=0))
+    outcome = workload.reduce(results)
+    assert outcome.error is None
+    assert [run.calls for run in results] == [501, 500]
+    assert outcome.metrics["primitive"] == "workload.run: a deque loop per chain"
+
+
+def runs(kind, counts):
+    return [ChainRun(kind, "p", i, calls, 1.0, 2.0) for i, calls in enumerate(counts)]
+
+
+@pytest.mark.parametrize("counts", [[500, 499], [500, 501], [501, 499], [0, 0]])
+def test_a_wrong_call_count_is_an_error(counts):
+    outcome = HelloWorldLoop(callbacks=1000, chains=2).reduce(runs("serial", counts))
+    assert outcome.error is not None
+    assert f"expected exactly 1000 calls, counted {sum(counts)}" in outcome.error
+
+
+def test_rate_is_calls_over_the_span_from_first_start_to_last_finish():
+    results = [ChainRun("pool", "p", 0, 300, 10.0, 10.5), ChainRun("pool", "p", 1, 300, 10.0, 11.0)]
+    metrics = HelloWorldLoop(callbacks=600, chains=2).reduce(results).metrics
+    assert metrics["callbacks_per_s"] == pytest.approx(600.0)
+    assert metrics["ns_per_callback"] == pytest.approx(1e9 / 600)
+
+
+def test_null_callbacks_resolve_per_executor_kind():
+    workload = HelloWorldLoop(chains=3)
+    assert sum(workload.targets("pool")) == DEFAULT_CALLBACKS["pool"] < LOOP_CALLBACKS
+    assert sum(workload.targets("serial")) == LOOP_CALLBACKS
+    assert sum(workload.targets("someone-elses-executor")) == LOOP_CALLBACKS
+    outcome = workload.reduce(runs("pool", workload.targets("pool")))
+    assert (outcome.error, outcome.metrics["callbacks"]) == (None, DEFAULT_CALLBACKS["pool"])
+    with pytest.raises(ConfigError, match="chains"):
+        HelloWorldLoop(chains=DEFAULT_CALLBACKS["dask"] + 1).targets("dask")
+
+
+@pytest.mark.parametrize(
+    ("params", "key"),
+    [
+        ({"callbacks": 0}, "callbacks"),
+        ({"callbacks": 2.5}, "callbacks"),
+        ({"callbacks": 3, "chains": 4}, "callbacks"),
+        ({"chains": 0}, "chains"),
+        ({"style": "promise"}, "style"),
+    ],
+)
+def test_bad_parameters_name_their_key(params, key):
+    with pytest.raises(ConfigError) as info:
+        HelloWorldLoop(**params)
+    assert info.value.key == key
+
+
+def test_rows_name_the_primitive_and_record_the_effective_count(make_config):
+    rows = measure(
+        make_config,
+        "workload=eventloop",
+        "executor=threads",
+        "workers=2",
+        "workload.chains=2",
+        "workload.style=future",
+        "repeats=2",
+        "warmup=0",
+    )
+    assert [r["status"] for r in rows] == ["ok", "ok"], rows[-1].get("error")
+    for row in rows:
+        assert row["workload.callbacks"] is None
+        assert row["callbacks"] == row["calls"] == row["units"] == DEFAULT_CALLBACKS["threads"]
+        assert row["primitive"] == "submit + wait"
+        assert (row["workload.style"], row["workload.chains"], row["tasks"]) == ("future", 2, 2)
+        assert row["callbacks_per_s"] > 0
+        assert row["throughput"] <= row["callbacks_per_s"] * 1.01
