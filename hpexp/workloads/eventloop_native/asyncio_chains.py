@@ -11,9 +11,8 @@ from functools import partial
 from hpexp.config import EventloopStyle
 from hpexp.workloads.eventloop_native.common import (
     ChainRun,
-    Countdown,
     Stopwatch,
-    callback_chain,
+    start_chains,
 )
 
 CALLBACK = "loop.call_soon"
@@ -25,16 +24,9 @@ async def callback_chains(
 ) -> list[int]:
     """Every chain's calls go straight onto the loop's ready queue; nothing awaits them."""
     all_finished = loop.create_future()
-    countdown = Countdown(clock, len(targets), lambda: all_finished.set_result(None))
-    chains = [
-        callback_chain(target, loop.call_soon, countdown.finisher(index))
-        for index, target in enumerate(targets)
-    ]
-    clock.start()
-    for first, _ in chains:
-        loop.call_soon(first)
+    counts = start_chains(targets, loop.call_soon, clock, lambda: all_finished.set_result(None))
     await all_finished
-    return [count() for _, count in chains]
+    return [count() for count in counts]
 
 
 async def future_chain(

@@ -106,3 +106,22 @@ class Countdown:
         self.left -= 1
         if self.left == 0:
             self.then()
+
+
+def start_chains(
+    targets: list[int], schedule: Schedule, clock: Stopwatch, then: Callable[[], Any]
+) -> list[Callable[[], int]]:
+    """Start one hello/world chain per target on ``schedule``; ``then`` runs after the last.
+
+    The clock starts just before the first calls are scheduled. Returns each chain's call
+    counter; the caller waits for ``then`` with its own library's primitive.
+    """
+    countdown = Countdown(clock, len(targets), then)
+    chains = [
+        callback_chain(target, schedule, countdown.finisher(index))
+        for index, target in enumerate(targets)
+    ]
+    clock.start()
+    for first, _ in chains:
+        schedule(first)
+    return [count for _, count in chains]

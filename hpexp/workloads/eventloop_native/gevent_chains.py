@@ -14,9 +14,8 @@ from gevent.event import AsyncResult, Event
 from hpexp.config import EventloopStyle
 from hpexp.workloads.eventloop_native.common import (
     ChainRun,
-    Countdown,
     Stopwatch,
-    callback_chain,
+    start_chains,
 )
 
 CALLBACK = "hub loop.run_callback"
@@ -27,16 +26,9 @@ def callback_chains(targets: list[int], clock: Stopwatch) -> list[int]:
     """Every chain's calls run as hub callbacks; this greenlet sleeps until the last one."""
     run_callback = gevent.get_hub().loop.run_callback
     all_finished = Event()
-    countdown = Countdown(clock, len(targets), all_finished.set)
-    chains = [
-        callback_chain(target, run_callback, countdown.finisher(index))
-        for index, target in enumerate(targets)
-    ]
-    clock.start()
-    for first, _ in chains:
-        run_callback(first)
+    counts = start_chains(targets, run_callback, clock, all_finished.set)
     all_finished.wait()
-    return [count() for _, count in chains]
+    return [count() for count in counts]
 
 
 def future_chain(target: int, finish: Callable[[], None]) -> int:

@@ -11,9 +11,8 @@ from tornado.ioloop import IOLoop
 from hpexp.config import EventloopStyle
 from hpexp.workloads.eventloop_native.common import (
     ChainRun,
-    Countdown,
     Stopwatch,
-    callback_chain,
+    start_chains,
 )
 
 CALLBACK = "IOLoop.add_callback"
@@ -23,18 +22,10 @@ FUTURE = "tornado Future + await"
 async def callback_chains(ioloop: IOLoop, targets: list[int], clock: Stopwatch) -> list[int]:
     """Every chain's calls go through ``add_callback``; nothing awaits them."""
     all_finished: Future = Future()
-    countdown = Countdown(
-        clock, len(targets), partial(future_set_result_unless_cancelled, all_finished, None)
-    )
-    chains = [
-        callback_chain(target, ioloop.add_callback, countdown.finisher(index))
-        for index, target in enumerate(targets)
-    ]
-    clock.start()
-    for first, _ in chains:
-        ioloop.add_callback(first)
+    finished = partial(future_set_result_unless_cancelled, all_finished, None)
+    counts = start_chains(targets, ioloop.add_callback, clock, finished)
     await all_finished
-    return [count() for _, count in chains]
+    return [count() for count in counts]
 
 
 async def future_chain(ioloop: IOLoop, target: int, finish: Callable[[], None]) -> int:
