@@ -1,5 +1,6 @@
 """``python -m hpexp`` / ``hpexp``: the Hydra application and its one-line error reporting."""
 
+import logging
 import os
 import sys
 import threading
@@ -16,7 +17,12 @@ from hpexp import callbacks
 from hpexp.config import register_schemas
 from hpexp.errors import ConfigError, HpexpError
 from hpexp.hydra_errors import describe_hydra_error, is_hydra_error
-from hpexp.processes import Terminated, install_signal_handlers, terminate_descendants
+from hpexp.processes import (
+    Terminated,
+    install_signal_handlers,
+    stop_for_exit,
+    terminate_descendants,
+)
 from hpexp.progress import Progress
 from hpexp.results import JOB_FILE, discard_bookkeeping, to_frame, write_atomic
 from hpexp.resume import complete_results, config_hash, with_resumed_sweep_dir
@@ -81,17 +87,23 @@ def run_job(cfg: DictConfig) -> pd.DataFrame | None:
     return frame
 
 
-def _exit(code: int) -> None:
-    """Exit with ``code``, without waiting for pool threads a timed-out run left hung.
+def _exit_now(code: int) -> None:
+    """Exit at once, skipping libraries' atexit hooks (after every result is written).
 
-    Python cannot kill a thread, and would otherwise wait for it forever at exit.
+    Used when those hooks would wait for threads Python cannot kill, or close clusters whose
+    processes were already stopped (and print tracebacks doing so).
     """
     sys.stdout.flush()
     sys.stderr.flush()
-    hung = [t for t in threading.enumerate() if t.name.startswith("hpexp") and t.is_alive()]
-    if hung:
+    logging.shutdown()
+    os._exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit with ``code``, without waiting for pool threads a timed-out run left hung."""
+    if any(t.name.startswith("hpexp") and t.is_alive() for t in threading.enumerate()):
         terminate_descendants()
-        os._exit(code)
+        _exit_now(code)
     sys.exit(code)
 
 
@@ -110,9 +122,9 @@ def main() -> None:
         sys.argv[1:] = with_resumed_sweep_dir(sys.argv[1:], conf_dir())
         run_job()
     except (KeyboardInterrupt, Terminated) as exc:
-        terminate_descendants()
+        stop_for_exit()
         print("hpexp: interrupted; finished jobs' results are kept", file=sys.stderr)
-        _exit(getattr(exc, "exit_code", 130))
+        _exit_now(getattr(exc, "exit_code", 130))
     except Exception as exc:
         if full_error:
             raise

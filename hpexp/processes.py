@@ -5,6 +5,7 @@ of this process, so one process-tree sweep stops them all, whichever executor st
 however it got stuck.
 """
 
+import logging
 import os
 import signal
 from contextlib import suppress
@@ -36,16 +37,47 @@ def _quiet_child_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+#: inherited by multiprocessing's resource tracker: after an interrupt it frees the semaphores
+#: of the processes hpexp stopped, and need not warn about each one after hpexp has exited
+_QUIET_RESOURCE_TRACKER = "ignore:::multiprocessing.resource_tracker"
+
+
 def install_signal_handlers() -> None:
     """SIGTERM raises :class:`Terminated` here; forked children stop quietly instead."""
     signal.signal(signal.SIGTERM, raise_terminated)
     os.register_at_fork(after_in_child=_quiet_child_signals)
+    filters = [f for f in os.environ.get("PYTHONWARNINGS", "").split(",") if f]
+    if _QUIET_RESOURCE_TRACKER not in filters:
+        os.environ["PYTHONWARNINGS"] = ",".join([*filters, _QUIET_RESOURCE_TRACKER])
+
+
+def stop_for_exit() -> None:
+    """After Ctrl-C or SIGTERM: stop every descendant, with every logger silenced first.
+
+    Libraries with their own event loop threads (dask's) log tracebacks about the processes
+    that were just stopped under them; the process is exiting, so hpexp's own last line is the
+    only one worth printing.
+    """
+    logging.disable(logging.CRITICAL)
+    terminate_descendants()
+
+
+def _is_resource_tracker(process: psutil.Process) -> bool:
+    """multiprocessing's bookkeeping process: it exits with us and then frees leaked semaphores."""
+    with suppress(psutil.Error):
+        return "multiprocessing.resource_tracker" in " ".join(process.cmdline())
+    return False
 
 
 def terminate_descendants(grace_s: float = GRACE_S) -> None:
-    """SIGTERM every descendant, then SIGKILL whatever is still alive after ``grace_s``."""
+    """SIGTERM every descendant, then SIGKILL whatever is still alive after ``grace_s``.
+
+    multiprocessing's resource tracker is left alone: killing it mid-cleanup makes it print
+    tracebacks, and it stops by itself when this process exits.
+    """
     with suppress(psutil.Error):
-        children = psutil.Process().children(recursive=True)
+        everything = psutil.Process().children(recursive=True)
+        children = [child for child in everything if not _is_resource_tracker(child)]
         for child in children:
             with suppress(psutil.Error):
                 child.terminate()

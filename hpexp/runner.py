@@ -12,7 +12,7 @@ import math
 import signal
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +27,7 @@ from hpexp.environment import library_versions, machine
 from hpexp.errors import ConfigError, MissingDependency, require_int
 from hpexp.executors.base import Executor
 from hpexp.measure import measure
-from hpexp.processes import Terminated, terminate_descendants
+from hpexp.processes import Terminated, stop_for_exit, terminate_descendants
 from hpexp.progress import Progress
 from hpexp.workloads.base import Workload
 
@@ -175,9 +175,9 @@ class Trials:
     traceback: str | None = None
 
 
-def _abandon(executor: Executor) -> None:
+def _abandon(executor: Executor, stop_processes: Callable[[], None]) -> None:
     """Stop a run that cannot finish: kill its processes, and do not wait for its threads."""
-    terminate_descendants()
+    stop_processes()
     with suppress(Exception):
         executor.shutdown(wait=False, cancel_futures=True)
 
@@ -231,11 +231,11 @@ def run_trials(job: Job) -> Trials:
                     )
                     job.progress.update(repeat + 1, job.repeats)
             except TrialTimeout:
-                _abandon(job.executor)
+                _abandon(job.executor, terminate_descendants)
                 limit = f"a run exceeded trial_timeout_s={job.trial_timeout_s:g}"
                 failure = {"status": "timeout", "error": f"{limit}; its processes were stopped"}
             except (KeyboardInterrupt, Terminated):
-                _abandon(job.executor)
+                _abandon(job.executor, stop_for_exit)
                 raise
     except Exception as exc:
         failure = {"status": "error", "error": _error_text(exc)}
