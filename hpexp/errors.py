@@ -3,6 +3,12 @@
 from typing import Any
 
 
+def one_line(exc: BaseException) -> str:
+    """``Type: first line of the message``: how an exception reads in a results row."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
 class HpexpError(Exception):
     """An expected failure: reported as a one-line message with a non-zero exit, no traceback."""
 

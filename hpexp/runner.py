@@ -24,7 +24,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from hpexp.environment import library_versions, machine
-from hpexp.errors import ConfigError, MissingDependency, require_int
+from hpexp.errors import ConfigError, MissingDependency, one_line, require_int
 from hpexp.executors.base import Executor
 from hpexp.measure import measure
 from hpexp.processes import Terminated, stop_for_exit, terminate_descendants
@@ -125,11 +125,6 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     return Job(
         workload, executor, workers, repeats, warmup, seed, trial_timeout_s, columns, progress
     )
-
-
-def _error_text(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def _efficiency(ideal_s: float | None, wall_s: float) -> dict[str, float]:
@@ -238,7 +233,7 @@ def run_trials(job: Job) -> Trials:
                 _abandon(job.executor, stop_for_exit)
                 raise
     except Exception as exc:
-        failure = {"status": "error", "error": _error_text(exc)}
+        failure = {"status": "error", "error": one_line(exc)}
         trace = traceback.format_exc()
     if failure is not None:
         failure.update(repeat=len(rows), setup_s=setup_s, started_at=datetime.now(UTC))

@@ -29,7 +29,7 @@ from requests.adapters import HTTPAdapter
 from tornado import gen, locks
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from hpexp.errors import ConfigError, require_int
+from hpexp.errors import ConfigError, one_line, require_int
 from hpexp.server_process import ServerProcess
 from hpexp.workloads.base import Outcome, Workload
 
@@ -49,11 +49,6 @@ class Fetch(NamedTuple):
     error: str | None
     client: str
     client_limit: int
-
-
-def error_text(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def status_error(status: int, body: bytes) -> str | None:
@@ -86,7 +81,7 @@ def fetch_with_requests(
         body = response.content
         error = status_error(response.status_code, body)
     except requests.RequestException as exc:
-        return Fetch(time.perf_counter() - started, 0, error_text(exc), client, limit)
+        return Fetch(time.perf_counter() - started, 0, one_line(exc), client, limit)
     return Fetch(time.perf_counter() - started, len(body), error, client, limit)
 
 
@@ -177,7 +172,7 @@ class Crawl(Workload):
                         body = await response.read()
                         error = status_error(response.status, body)
                 except (aiohttp.ClientError, TimeoutError) as exc:
-                    return Fetch(time.perf_counter() - started, 0, error_text(exc), client, workers)
+                    return Fetch(time.perf_counter() - started, 0, one_line(exc), client, workers)
                 return Fetch(time.perf_counter() - started, len(body), error, client, workers)
 
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -200,11 +195,11 @@ class Crawl(Workload):
                     )
                 except HTTPClientError as exc:
                     body = exc.response.body if exc.response is not None else b""
-                    error = status_error(exc.code, body) if exc.code != 599 else error_text(exc)
+                    error = status_error(exc.code, body) if exc.code != 599 else one_line(exc)
                     return Fetch(time.perf_counter() - started, 0, error, client_name, workers)
                 except OSError as exc:
                     return Fetch(
-                        time.perf_counter() - started, 0, error_text(exc), client_name, workers
+                        time.perf_counter() - started, 0, one_line(exc), client_name, workers
                     )
                 body = response.body
                 return Fetch(
