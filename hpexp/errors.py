@@ -1,5 +1,6 @@
 """Errors users see as one line: what is wrong, which key, what is allowed."""
 
+import math
 from typing import Any
 
 
@@ -46,6 +47,18 @@ def require_int(key: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(key, value, f"an integer >= {minimum}")
     return value
+
+
+def require_seconds(key: str, value: Any) -> float:
+    """``value`` as a finite number of seconds > 0 (bools refused), else a ConfigError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ConfigError(key, value, "a number of seconds > 0")
+    return float(value)
 
 
 def require_choice(key: str, value: Any, choices: tuple[str, ...]) -> str:

@@ -24,7 +24,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from hpexp.environment import library_versions, machine
-from hpexp.errors import ConfigError, MissingDependency, one_line, require_int
+from hpexp.errors import ConfigError, MissingDependency, one_line, require_int, require_seconds
 from hpexp.executors.base import Executor
 from hpexp.measure import measure
 from hpexp.processes import Terminated, stop_for_exit, terminate_descendants
@@ -98,9 +98,7 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     repeats = require_int("repeats", cfg.repeats, 1)
     warmup = require_int("warmup", cfg.warmup, 0)
     seed = require_int("seed", cfg.seed, 0)
-    trial_timeout_s = cfg.trial_timeout_s
-    if not trial_timeout_s > 0:
-        raise ConfigError("trial_timeout_s", trial_timeout_s, "a number of seconds > 0")
+    trial_timeout_s = require_seconds("trial_timeout_s", cfg.trial_timeout_s)
     workload_params = _plain(cfg.workload)
     executor_params = _plain(cfg.executor)
     workload = _build("workload", workload_params, Workload)

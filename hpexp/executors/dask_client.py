@@ -8,7 +8,6 @@ unreachable cluster fails the job with a clear message instead of hanging it.
 """
 
 import logging
-import math
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from urllib.parse import urlsplit
 
 from distributed import Client, LocalCluster
 
-from hpexp.errors import ConfigError, HpexpError
+from hpexp.errors import ConfigError, HpexpError, require_seconds
 
 ADDRESS_FORM = "null | tcp://HOST:PORT"
 _DASK_LOG = logging.getLogger("distributed")
@@ -51,15 +50,8 @@ def check_address(address: Any) -> str | None:
 
 
 def check_timeout(seconds: Any) -> float:
-    """A connect timeout in seconds: a finite number > 0 (bools refused), else ConfigError."""
-    if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, int | float)
-        or not math.isfinite(seconds)
-        or seconds <= 0
-    ):
-        raise ConfigError("connect_timeout_s", seconds, "a number of seconds > 0")
-    return float(seconds)
+    """A connect timeout in seconds: a finite number > 0, else ConfigError."""
+    return require_seconds("connect_timeout_s", seconds)
 
 
 @dataclass(frozen=True)

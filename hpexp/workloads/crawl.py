@@ -29,7 +29,7 @@ from requests.adapters import HTTPAdapter
 from tornado import gen, locks
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from hpexp.errors import ConfigError, one_line, require_int
+from hpexp.errors import ConfigError, one_line, require_int, require_seconds
 from hpexp.server_process import ServerProcess
 from hpexp.workloads.base import Outcome, Workload
 
@@ -114,9 +114,7 @@ class Crawl(Workload):
                 "url", url, "null (the embedded server) | a base URL like http://host:port"
             )
         self.url = url.rstrip("/") if url else None
-        if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or timeout_s <= 0:
-            raise ConfigError("timeout_s", timeout_s, "a number of seconds > 0")
-        self.timeout_s = float(timeout_s)
+        self.timeout_s = require_seconds("timeout_s", timeout_s)
         self._server: ServerProcess | None = None
 
     def __getstate__(self) -> dict[str, Any]:
