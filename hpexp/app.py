@@ -25,7 +25,7 @@ from hpexp.processes import (
 )
 from hpexp.progress import Progress
 from hpexp.results import JOB_FILE, discard_bookkeeping, to_frame, write_atomic
-from hpexp.resume import complete_results, config_hash, with_resumed_sweep_dir
+from hpexp.resume import complete_results, config_hash, run_only_keys, with_resumed_sweep_dir
 from hpexp.runner import build_job, run_trials
 
 TRACEBACK_FILE = "traceback.txt"
@@ -48,7 +48,7 @@ def _identity(cfg: DictConfig, hydra_cfg: Any) -> dict[str, Any]:
         "workload": hydra_cfg.runtime.choices.get("workload") or "custom",
         "executor": hydra_cfg.runtime.choices.get("executor") or "custom",
         "overrides": hydra_cfg.job.override_dirname,
-        "config_hash": config_hash(cfg),
+        "config_hash": config_hash(cfg, run_only_keys(hydra_cfg)),
     }
 
 

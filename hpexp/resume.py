@@ -20,15 +20,21 @@ from omegaconf import DictConfig, OmegaConf
 from hpexp.errors import ConfigError
 from hpexp.results import load_results
 
-#: keys that change how a sweep runs, not what it measures (also excluded from ``overrides``)
-RUN_ONLY_KEYS = ("resume", "progress", "trial_timeout_s")
+
+def run_only_keys(hydra_config: Any) -> list[str]:
+    """Keys that change how a sweep runs, not what it measures.
+
+    One list, in ``conf/config.yaml``: Hydra leaves them out of ``override_dirname`` (the
+    ``overrides`` column), and resume ignores them when it matches sweeps and configs.
+    """
+    return list(hydra_config.job.config.override_dirname.exclude_keys)
 
 
-def config_hash(cfg: DictConfig) -> str:
+def config_hash(cfg: DictConfig, run_only: list[str]) -> str:
     """A short fingerprint of everything that decides what a job measures."""
     container = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     assert isinstance(container, dict)
-    measured = {k: v for k, v in container.items() if k not in RUN_ONLY_KEYS}
+    measured = {k: v for k, v in container.items() if k not in run_only}
     text = json.dumps(measured, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -37,15 +43,15 @@ def _key(override: str) -> str:
     return override.split("=", 1)[0].lstrip("+~")
 
 
-def _measured(overrides: list[str]) -> list[str]:
-    return [o for o in overrides if _key(o) not in RUN_ONLY_KEYS]
+def _measured(overrides: list[str], run_only: list[str]) -> list[str]:
+    return [o for o in overrides if _key(o) not in run_only]
 
 
-def _results_root(overrides: list[str], conf_dir: Path) -> Path:
+def _results_root(overrides: list[str], base: DictConfig) -> Path:
     for override in overrides:
         if _key(override) == "results_dir":
             return Path(override.split("=", 1)[1])
-    return Path(OmegaConf.load(conf_dir / "config.yaml").get("results_dir", "results"))
+    return Path(base.get("results_dir", "results"))
 
 
 def _recorded_overrides(multirun_yaml: Path) -> list[str] | None:
@@ -82,8 +88,10 @@ def _sweep_dir_override(argv: list[str], conf_dir: Path) -> str | None:
         )
     if any(_key(o) == "hydra.sweep.dir" for o in overrides):
         return None
-    root = _results_root(overrides, conf_dir)
-    wanted = _measured(overrides)
+    base = OmegaConf.load(conf_dir / "config.yaml")
+    run_only = run_only_keys(base.hydra)
+    root = _results_root(overrides, base)
+    wanted = _measured(overrides, run_only)
     candidates = sorted(
         (f.parent for f in (root / "sweeps").glob("*/*/multirun.yaml")),
         key=lambda d: d.as_posix(),
@@ -91,7 +99,7 @@ def _sweep_dir_override(argv: list[str], conf_dir: Path) -> str | None:
     )
     for sweep_dir in candidates:
         recorded = _recorded_overrides(sweep_dir / "multirun.yaml")
-        if recorded is not None and _measured(recorded) == wanted:
+        if recorded is not None and _measured(recorded, run_only) == wanted:
             return f"hydra.sweep.dir={sweep_dir.as_posix()}"
     raise ConfigError(
         "resume", True, f"a sweep with the same overrides under {root / 'sweeps'} (none found)"
