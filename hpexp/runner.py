@@ -140,8 +140,8 @@ class TrialTimeout(BaseException):
     """
 
 
-def _raise_timeout(signum: int, frame: FrameType | None) -> None:
-    raise TrialTimeout
+#: re-arming an overdue timer with 0 would disarm it: the shortest delay that still fires
+_AT_ONCE_S = 1e-6
 
 
 @contextmanager
@@ -149,15 +149,37 @@ def time_limit(seconds: float) -> Iterator[None]:
     """Interrupt the body after ``seconds``, even inside a blocking wait on a pool.
 
     A real signal (not a flag checked between bytecodes) also wakes the main thread from a
-    blocked lock acquire, which is where it waits for a hung pool.
+    blocked lock acquire, which is where it waits for a hung pool. There is one SIGALRM timer
+    per process, so an outer one (pytest-timeout's, a caller's own) is kept: if it is due first
+    its handler runs, and what is left of it is armed again on the way out.
     """
-    previous = signal.signal(signal.SIGALRM, _raise_timeout)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    outer_handler = signal.getsignal(signal.SIGALRM)
+    outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
+    deadline = started + seconds
+    outer_deadline = started + outer_left
+    outer_pending = outer_left > 0
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        nonlocal outer_pending
+        if outer_pending and outer_deadline <= deadline:
+            outer_pending = False
+            if callable(outer_handler):
+                outer_handler(signum, frame)
+            signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), _AT_ONCE_S))
+            return
+        raise TrialTimeout
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_pending else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGALRM, outer_handler)
+        if outer_pending:
+            left = max(outer_deadline - time.monotonic(), _AT_ONCE_S)
+            signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
 
 
 @dataclass
