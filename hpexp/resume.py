@@ -44,7 +44,12 @@ def _key(override: str) -> str:
 
 
 def _measured(overrides: list[str], run_only: list[str]) -> list[str]:
-    return [o for o in overrides if _key(o) not in run_only]
+    """The overrides that decide what a sweep measures, as ``multirun.yaml`` records them.
+
+    Hydra records ``hydra.*`` overrides (``hydra.searchpath``, ...) apart from the task's, so
+    they are left out on both sides.
+    """
+    return [o for o in overrides if _key(o) not in run_only and not _key(o).startswith("hydra.")]
 
 
 def _results_root(overrides: list[str], base: DictConfig) -> Path:

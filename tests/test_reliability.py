@@ -1,5 +1,6 @@
 """Faults in one job never cost the others: failures, hangs, interrupts, resume, bad files."""
 
+import re
 import shutil
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import psutil
 import pytest
 
 import hpexp
-from tests.conftest import files_under, run_cli
+from tests.conftest import files_under, kill_group, run_cli
 
 EXAMPLE = Path(__file__).parent / "plugin_example"
 
@@ -115,6 +116,7 @@ def start_sweep(project, *args):
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        start_new_session=True,  # a failed test kills the group: hpexp and all it started
     )
 
 
@@ -161,9 +163,7 @@ def test_an_interrupt_stops_everything_and_keeps_finished_jobs(project, signum, 
         _, stderr = sweep.communicate(timeout=10)
         elapsed = time.monotonic() - sent
     finally:
-        if sweep.poll() is None:
-            sweep.kill()
-            sweep.wait()
+        kill_group(sweep)
     assert sweep.returncode == code, stderr
     assert elapsed < 2.0, f"took {elapsed:.2f} s to stop"
     assert "Traceback" not in stderr
@@ -245,3 +245,78 @@ def test_an_unwritable_results_dir_is_one_line(project):
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("hpexp: cannot write 'a_file/results/runs/")
     assert "Not a directory (results_dir must be a writable directory)" in result.stderr
+
+
+def skipped_jobs(stderr):
+    return sorted(int(n) for n in re.findall(r"job (\d+) is complete, skipped \(resume\)", stderr))
+
+
+def test_resume_reruns_jobs_whose_config_changed_without_an_override(project):
+    """Editing the YAML changes what a job measures: its config_hash, not its overrides."""
+    assert faulty(project, "workload.tasks=1,2", "repeats=2", "-m").returncode == 0
+    unchanged = faulty(project, "workload.tasks=1,2", "repeats=2", "resume=true", "-m")
+    assert skipped_jobs(unchanged.stderr) == [0, 1]
+    yaml = project / "conf" / "workload" / "faulty.yaml"
+    yaml.write_text(yaml.read_text().replace("sleep_s: 0.0", "sleep_s: 0.01"))
+    edited = faulty(project, "workload.tasks=1,2", "repeats=2", "resume=true", "-m")
+    assert edited.returncode == 0, edited.stderr
+    assert skipped_jobs(edited.stderr) == []
+    df = hpexp.load_results(project / "results")
+    assert len(df) == 4
+    assert (df["workload.sleep_s"] == 0.01).all()
+
+
+def test_resume_takes_the_sweep_with_the_same_overrides_only(project):
+    assert faulty(project, "workload.tasks=1,2", "repeats=1", "-m").returncode == 0
+    assert faulty(project, "workload.tasks=3,4", "repeats=1", "-m").returncode == 0
+    sweeps = sorted((project / "results" / "sweeps").glob("*/*"))
+    first = faulty(project, "workload.tasks=1,2", "repeats=1", "resume=true", "-m")
+    assert first.returncode == 0, first.stderr
+    assert skipped_jobs(first.stderr) == [0, 1], "the older sweep with these overrides"
+    assert sorted((project / "results" / "sweeps").glob("*/*")) == sweeps
+    other = faulty(project, "workload.tasks=1,3", "repeats=1", "resume=true", "-m")
+    assert other.returncode == 2
+    assert other.stderr.startswith("hpexp: invalid value for 'resume': True (allowed: a sweep")
+
+
+def test_resume_reruns_a_failed_job_even_with_one_row_per_job(project):
+    marker = project / "fixed"
+    sweep_args = ["workload.fail=none,wrong", f"workload.unless_exists={marker}", "repeats=1"]
+    assert faulty(project, *sweep_args, "-m").returncode == 1
+    marker.touch()
+    second = faulty(project, *sweep_args, "resume=true", "-m")
+    assert second.returncode == 0, second.stderr
+    assert skipped_jobs(second.stderr) == [0]
+    df = hpexp.load_results(project / "results")
+    assert list(df.sort_values("job").status) == ["ok", "ok"]
+
+
+def test_an_unexpected_error_is_one_line_with_the_way_to_the_traceback(project):
+    (project / "broken.py").write_text(
+        "from faulty import Faulty\n\n\n"
+        "class Broken(Faulty):\n"
+        "    def describe(self, workers):\n"
+        "        raise RuntimeError('describe blew up')\n"
+    )
+    (project / "conf" / "workload" / "broken.yaml").write_text("_target_: broken.Broken\n")
+    result = run_cli(
+        f"hydra.searchpath=[file://{project / 'conf'}]", "workload=broken", cwd=project
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "hpexp: unexpected RuntimeError: describe blew up "
+        "(set HYDRA_FULL_ERROR=1 for the traceback)\n"
+    )
+
+
+def test_a_failing_report_keeps_the_exit_code_and_the_results(project):
+    """The report is written after the results; its failure is a warning, nothing more."""
+    for fail, code in [("none", 0), ("raise", 1)]:
+        sweep_dir = project / f"sweep-{fail}"
+        sweep_dir.mkdir()
+        (sweep_dir / "report").write_text("a file where the report dir would go")
+        result = faulty(project, f"workload.fail={fail},none", f"hydra.sweep.dir={sweep_dir}", "-m")
+        assert result.returncode == code, result.stderr
+        assert f"hpexp: warning: no report for {sweep_dir}" in result.stderr
+        assert (sweep_dir / "report").read_text().startswith("a file")
+        assert len(hpexp.load_results(sweep_dir / "sweep.parquet")) >= 5
