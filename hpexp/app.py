@@ -59,8 +59,8 @@ register_schemas()
 def run_job(cfg: DictConfig) -> pd.DataFrame | None:
     """One Hydra job: validate, measure, write ``results.parquet`` atomically in the job dir.
 
-    A refused config is recorded rather than raised: other jobs of a sweep still run, and
-    :func:`main` reports it as one line.
+    A refused config (or a plugin that fails while the job is built) is recorded rather than
+    raised: other jobs of a sweep still run, and :func:`main` reports it as one line.
     """
     hydra_cfg = HydraConfig.get()
     job_dir = Path(hydra_cfg.runtime.output_dir)
@@ -77,6 +77,10 @@ def run_job(cfg: DictConfig) -> pd.DataFrame | None:
     except ConfigError as exc:
         discard_bookkeeping(job_dir, Path(cfg.results_dir))
         callbacks.REPORT.refused.append(exc)
+        return None
+    except Exception as exc:
+        discard_bookkeeping(job_dir, Path(cfg.results_dir))
+        callbacks.REPORT.unexpected.append(exc)
         return None
     trials = run_trials(job)
     frame = to_frame(trials.rows)
@@ -130,9 +134,15 @@ def main() -> None:
             raise
         _exit(_report_error(exc))
     if report.refused:
+        if full_error:
+            raise report.refused[0]
         for message in dict.fromkeys(str(exc) for exc in report.refused):
             print(f"hpexp: {message}", file=sys.stderr)
         _exit(ConfigError.exit_code)
+    if report.unexpected:
+        if full_error:
+            raise report.unexpected[0]
+        _exit(_report_error(report.unexpected[0]))
     if report.failed_jobs:
         failed = len(report.failed_jobs)
         print(f"hpexp: {failed} job(s) failed: " + "; ".join(report.failed_jobs), file=sys.stderr)

@@ -1,7 +1,8 @@
 """Hydra callbacks: the printed summary, the sweep's combined file and report, failed jobs.
 
-Hydra swallows exceptions raised in callbacks, so refused configs and failed jobs are collected
-in :data:`REPORT` and :func:`hpexp.app.main` turns them into the exit code.
+Hydra swallows exceptions raised in callbacks (and prints a line of its own for one raised by a
+job), so refused configs, unexpected errors and failed jobs are collected in :data:`REPORT` and
+:func:`hpexp.app.main` turns them into one line and the exit code.
 """
 
 import math
@@ -27,11 +28,14 @@ class RunReport:
 
     #: configs refused before anything ran (one per job)
     refused: list[ConfigError] = field(default_factory=list)
+    #: other exceptions raised while a job was built (a plugin's bug), before anything ran
+    unexpected: list[Exception] = field(default_factory=list)
     #: "job <num> (<overrides>): <first error>" for each job with a row whose status is not ok
     failed_jobs: list[str] = field(default_factory=list)
 
     def clear(self) -> None:
         self.refused.clear()
+        self.unexpected.clear()
         self.failed_jobs.clear()
 
     def record_failures(self, frame: pd.DataFrame) -> None:

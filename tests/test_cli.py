@@ -1,5 +1,10 @@
 """The real command line in subprocesses: the headline sweep, the default run, and bad input."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -51,9 +56,6 @@ def test_no_arguments_runs_a_quick_default(tmp_path):
 
 def test_console_script_is_the_same_program(tmp_path):
     import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
 
     script = shutil.which("hpexp") or str(Path(sys.executable).parent / "hpexp")
     result = subprocess.run(
@@ -99,12 +101,21 @@ BAD_INPUTS = [
     ),
     (["progress=maybe"], "invalid value for 'progress': 'maybe' (allowed: true | false)"),
     (["workers=[1"], "cannot parse override 'workers=[1'"),
+    (
+        ["trial_timeout_s=0"],
+        "invalid value for 'trial_timeout_s': 0.0 (allowed: a number of seconds > 0)",
+    ),
+    (
+        ["workload=crawl", "workload.url=not-a-url"],
+        "invalid value for 'workload.url': 'not-a-url' "
+        "(allowed: null (the embedded server) | a base URL like http://host:port)",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("args", "message"), BAD_INPUTS, ids=[a[0][-1] for a in BAD_INPUTS])
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
-    result = run_cli(*SMALL, *args, cwd=tmp_path, timeout=60)
+    result = run_cli(*args, cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
     assert result.stderr.startswith(f"hpexp: {message}")
@@ -127,7 +138,45 @@ def test_a_refused_job_in_a_sweep_keeps_the_valid_jobs(tmp_path):
 def test_full_error_env_shows_the_traceback(tmp_path):
     result = run_cli("workers=0", *SMALL, cwd=tmp_path, env={"HYDRA_FULL_ERROR": "1"})
     assert result.returncode != 0
-    assert "invalid value for 'workers'" in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "hpexp.errors.ConfigError: invalid value for 'workers': 0 (allowed: an integer >= 1)"
+    )
+
+
+def test_progress_lines_only_when_asked(tmp_path):
+    # about 3 s of measured runs: past the two quiet seconds after which progress shows
+    slow = ["workload.samples=10000000", "repeats=3", "warmup=0"]
+    shown = run_cli(*slow, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "hpexp: run repeat 3/3" in shown.stderr
+    quiet = run_cli(*slow, "progress=false", cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "repeat" not in quiet.stderr
+
+
+def test_a_non_editable_install_runs_from_any_directory(tmp_path):
+    """The wheel carries its configs: run from a directory that holds no ``conf/``."""
+    root = Path(__file__).resolve().parent.parent
+    wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "elsewhere"
+    pip = [sys.executable, "-m", "pip", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", wheels, root], check=True, timeout=300)
+    (wheel,) = wheels.glob("hpexp-*.whl")
+    subprocess.run([*pip, "install", "--no-deps", "--target", target, wheel], check=True)
+    elsewhere.mkdir()
+    env = {"PYTHONPATH": str(target)}  # ahead of the editable install of this checkout
+    where = subprocess.run(
+        [sys.executable, "-c", "import hpexp.app as a; print(a.__file__, a.conf_dir())"],
+        cwd=elsewhere,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert where == [str(target / "hpexp" / "app.py"), str(target / "hpexp" / "conf")]
+    result = run_cli(*SMALL, cwd=elsewhere, env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(hpexp.load_results(elsewhere / "results")) == 2
 
 
 def test_results_dir_can_be_moved(tmp_path):
