@@ -63,16 +63,19 @@ def stop_for_exit() -> None:
 
 
 def _is_resource_tracker(process: psutil.Process) -> bool:
-    """multiprocessing's bookkeeping process: it exits with us and then frees leaked semaphores."""
+    """multiprocessing's (or loky's) bookkeeping process: it exits with us, then frees leaks.
+
+    Killing loky's makes loky relaunch it and print a traceback per temporary folder it lost.
+    """
     with suppress(psutil.Error):
-        return "multiprocessing.resource_tracker" in " ".join(process.cmdline())
+        return "resource_tracker import main" in " ".join(process.cmdline())
     return False
 
 
 def terminate_descendants(grace_s: float = GRACE_S) -> None:
     """SIGTERM every descendant, then SIGKILL whatever is still alive after ``grace_s``.
 
-    multiprocessing's resource tracker is left alone: killing it mid-cleanup makes it print
+    The resource trackers are left alone: killing one mid-cleanup makes it print
     tracebacks, and it stops by itself when this process exits.
     """
     with suppress(psutil.Error):

@@ -1,9 +1,15 @@
-"""Shared helpers: compose configs in-process, or run the real CLI in a subprocess."""
+"""Shared helpers: compose configs in-process, or run the real CLI in a subprocess.
+
+Every test is checked for leftovers: a child process it started and did not stop fails it (and
+is killed), whichever executor, server or cluster started it.
+"""
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from multiprocessing import resource_tracker
 from pathlib import Path
 
@@ -17,6 +23,11 @@ from hpexp.progress import Progress
 from hpexp.runner import build_job, run_trials
 
 IDENTITY = {"sweep_id": "test", "job": 0, "workload": "w", "executor": "x", "overrides": ""}
+#: helpers that live as long as the interpreter, whoever started them first: the stdlib's and
+#: loky's resource trackers, and multiprocessing's forkserver
+INTERPRETER_HELPERS = ("resource_tracker", "forkserver")
+#: how long a test's children get to exit on their own before they count as left behind
+LEFTOVER_GRACE_S = 5.0
 
 
 @pytest.fixture
@@ -37,31 +48,67 @@ def files_under(path: Path) -> list[str]:
     return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
 
 
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL ``process`` and everything in its process group, then reap it.
+
+    For children started with ``start_new_session=True``: pool workers, servers and clusters
+    that a killed hpexp leaves are in its group, so none of them outlives a failed test.
+    """
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 def run_cli(
     *args: str, cwd: Path, timeout: float = 240, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m hpexp ARGS`` in ``cwd``; results land in ``cwd/results``."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("HYDRA_FULL_ERROR", None)
-    return subprocess.run(
+    """``python -m hpexp ARGS`` in ``cwd``; results land in ``cwd/results``.
+
+    It runs in its own process group, which a timeout kills whole.
+    """
+    inherited = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    full_env = {**inherited, **(env or {})}
+    process = subprocess.Popen(
         [sys.executable, "-m", "hpexp", *args],
         cwd=cwd,
         env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
     )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except BaseException:
+        kill_group(process)
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-@pytest.fixture
-def no_children_left():
-    """Fails the test if it leaves a child process behind (multiprocessing's tracker may stay)."""
+def _is_interpreter_helper(process: psutil.Process) -> bool:
+    with suppress(psutil.Error):
+        return any(name in " ".join(process.cmdline()) for name in INTERPRETER_HELPERS)
+    return False
+
+
+def _children() -> set[psutil.Process]:
+    return set(psutil.Process().children(recursive=True))
+
+
+@pytest.fixture(autouse=True)
+def no_children_left() -> Iterator[None]:
+    """Fails the test if it leaves a child process behind, and kills what it left.
+
+    Function-scoped, so children of module-scoped fixtures (a shared server or cluster) exist
+    before it and are not counted.
+    """
     resource_tracker.ensure_running()
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    before = _children()
     yield
-    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-    _gone, alive = psutil.wait_procs(left, timeout=5)
-    for proc in alive:
-        proc.kill()
+    left = [p for p in _children() - before if not _is_interpreter_helper(p)]
+    _gone, alive = psutil.wait_procs(left, timeout=LEFTOVER_GRACE_S)
+    for process in alive:
+        with suppress(psutil.Error):
+            process.kill()
     assert not alive, f"child processes left running: {alive}"

@@ -101,7 +101,7 @@ def test_concurrency_overlaps_requests(make_config, server):
     assert crowd["wall_s"] < serial["wall_s"] / 2, "eight 100 ms requests overlap"
 
 
-def test_embedded_server_is_started_and_stopped(make_config, no_children_left):
+def test_embedded_server_is_started_and_stopped(make_config):
     (row,) = measure(
         make_config, "workload.requests=3", "workload.delay_ms=0", "repeats=1", "warmup=0"
     )
@@ -109,7 +109,7 @@ def test_embedded_server_is_started_and_stopped(make_config, no_children_left):
     assert row["workload.url"] is None
 
 
-def test_the_gevent_crawl_leaves_this_process_unpatched(make_config, server, no_children_left):
+def test_the_gevent_crawl_leaves_this_process_unpatched(make_config, server):
     common = [f"workload.url={server.url}", "workload.requests=4", "workload.delay_ms=0"]
     common += ["workers=2", "repeats=1", "warmup=0"]
     assert measure(make_config, "executor=gevent", *common)[0]["status"] == "ok"
@@ -121,9 +121,7 @@ def test_the_gevent_crawl_leaves_this_process_unpatched(make_config, server, no_
 @pytest.mark.parametrize(
     "executor_class", [SerialExecutor, AsyncioExecutor, TornadoExecutor, GeventExecutor]
 )
-def test_refused_timed_out_and_bad_status_requests_are_counted(
-    server, closed_url, executor_class, no_children_left
-):
+def test_refused_timed_out_and_bad_status_requests_are_counted(server, closed_url, executor_class):
     refused = Crawl(requests=3, url=closed_url)
     timed_out = Crawl(requests=2, delay_ms=2000, url=server.url, timeout_s=0.2)
     not_found = Crawl(requests=2, url=f"{server.url}/nowhere")
@@ -198,6 +196,24 @@ def test_server_runs_standalone_on_a_free_port_and_stops_on_ctrl_c():
         process.communicate(timeout=10)
 
 
+def test_the_server_refuses_a_port_in_use_in_one_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "hpexp.server", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"hpexp.server: cannot listen on 127.0.0.1:{port}: ")
+    assert result.stderr.endswith("address already in use\n")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_the_embedded_server_dies_with_a_killed_parent():
     parent = subprocess.Popen(
         [
@@ -210,6 +226,7 @@ def test_the_embedded_server_dies_with_a_killed_parent():
         stdout=subprocess.PIPE,
         text=True,
     )
+    server = None
     try:
         server = psutil.Process(int(parent.stdout.readline()))
         parent.kill()
@@ -218,6 +235,8 @@ def test_the_embedded_server_dies_with_a_killed_parent():
     finally:
         parent.kill()
         parent.communicate(timeout=10)
+        if server is not None and server.is_running():
+            server.kill()
 
 
 @pytest.mark.parametrize(

@@ -25,9 +25,7 @@ EVENT_EXECUTORS = [
 
 
 @pytest.mark.parametrize(("executor", "extra"), EVENT_EXECUTORS)
-def test_event_executors_run_pi_generically_with_the_serial_estimate(
-    make_config, no_children_left, executor, extra
-):
+def test_event_executors_run_pi_generically_with_the_serial_estimate(make_config, executor, extra):
     common = ["workload.samples=30000", "workload.chunks=3", "workers=2", "seed=7"]
     serial = measure(make_config, "executor=serial", *common, "repeats=1")
     rows = measure(make_config, f"executor={executor}", *extra, *common, "repeats=2")
@@ -38,7 +36,7 @@ def test_event_executors_run_pi_generically_with_the_serial_estimate(
     assert rows[0]["setup_s"] >= 0
 
 
-def test_executors_record_their_limits(make_config, no_children_left):
+def test_executors_record_their_limits(make_config):
     small = ["workload.samples=1000", "workers=3", "repeats=1", "warmup=0"]
     uv = measure(make_config, "executor=asyncio", "executor.loop=uvloop", *small)[0]
     assert (uv["executor.loop"], uv["executor.max_in_flight"]) == ("uvloop", 3)
@@ -129,7 +127,7 @@ def _greenlet_overlap(nap_s: float) -> float:
     return nap_s
 
 
-def test_gevent_child_is_patched_and_parent_is_not(no_children_left):
+def test_gevent_child_is_patched_and_parent_is_not():
     with GeventExecutor(10) as executor:
         started = time.perf_counter()
         naps = list(executor.map(_greenlet_overlap, [0.2] * 10))
@@ -155,7 +153,7 @@ class NativeOnGevent(Naps):
         return Outcome(metrics={"seen": results[0]}, units=len(results))
 
 
-def test_gevent_dispatches_to_a_native_implementation_in_the_child(no_children_left):
+def test_gevent_dispatches_to_a_native_implementation_in_the_child():
     workload = NativeOnGevent(count=3)
     with GeventExecutor(5) as executor:
         assert executor.run(workload, workload.tasks(5, 0)) == [("gevent", 5, 0)] * 3
@@ -166,7 +164,7 @@ class Explodes(Naps):
         raise ZeroDivisionError(f"task {task} divided by zero")
 
 
-def test_gevent_child_errors_become_error_rows_and_the_child_is_reaped(no_children_left):
+def test_gevent_child_errors_become_error_rows_and_the_child_is_reaped():
     with GeventExecutor(2) as executor:
         with pytest.raises(GeventRunError, match="ZeroDivisionError: task 0 divided by zero"):
             executor.run(Explodes(count=2), [0, 1])
@@ -175,7 +173,7 @@ def test_gevent_child_errors_become_error_rows_and_the_child_is_reaped(no_childr
     assert not child.is_running()
 
 
-def test_gevent_reports_a_dead_child_instead_of_hanging(no_children_left):
+def test_gevent_reports_a_dead_child_instead_of_hanging():
     with GeventExecutor(1) as executor:
         psutil.Process(executor._process.pid).kill()
         with pytest.raises(GeventRunError, match="exited"):

@@ -110,11 +110,24 @@ class JoblibExecutor(Executor):
     def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
         return list(self.map(workload.run, tasks, chunksize=self.batch_size_for(len(tasks))))
 
+    def _reusable_workers(self) -> Any:
+        """loky's reusable executor behind the open ``Parallel`` (None for other backends).
+
+        joblib keeps it alive for 300 s after the ``Parallel`` closes, so the next jobs of a
+        sweep would run beside idle worker processes; a job stops its own workers instead.
+        """
+        if self.backend != JoblibBackend.loky or self._parallel is None:
+            return None
+        return getattr(self._parallel._backend, "_workers", None)
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         try:
             if self._parallel is not None:
+                workers = self._reusable_workers()
                 self._parallel.__exit__(None, None, None)
                 self._parallel = None
+                if workers is not None:
+                    workers.shutdown(wait=wait, kill_workers=not wait)
         finally:
             if self._dask is not None:
                 self._dask.close()
