@@ -1,9 +1,18 @@
 """Every built-in executor on the pi workload, with real thread and process pools."""
 
 import math
+import multiprocessing
+import os
+import platform
+import socket
+import time
+from datetime import UTC, datetime
+from importlib import metadata
 
 import pytest
 
+from hpexp import Outcome, Workload
+from hpexp.executors.process_pool import ProcessPoolExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.threads import ThreadsExecutor
 from hpexp.runner import Job, run_trials
@@ -38,6 +47,7 @@ def test_every_executor_estimates_pi(make_config, executor, extra, impl):
         assert abs(row["pi_estimate"] - math.pi) < 0.02
         assert row["tasks"] == 2
         assert row["wall_s"] > 0
+        # runs of a few ms: CPU time in 10 ms clock ticks may read 0 (test_measure.py pins it)
         assert row["cpu_s"] >= 0
         assert row["setup_s"] >= 0
         assert row["max_rss_mb"] > 1
@@ -133,3 +143,76 @@ def test_a_workload_native_implementation_is_used_for_its_kind_only():
         native = threads.run(workload, tasks)
     assert workload.native_runs == 1
     assert native == generic
+
+
+class WhereTasksRan(Workload):
+    """Each task naps, then says which process ran it: a chunk runs whole in one worker."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def tasks(self, workers, seed):
+        return list(range(self.count))
+
+    def run(self, task):
+        time.sleep(0.02)
+        return os.getpid()
+
+    def reduce(self, results):
+        return Outcome(units=len(results))
+
+
+@pytest.mark.parametrize(("chunksize", "expected"), [(None, 4), (2, 2)])
+def test_the_pool_dispatches_the_chunksize_it_records(chunksize, expected):
+    """10 tasks on 3 workers: null is ceil(10 / 3) = 4; the worker of each chunk runs it whole."""
+    workload = WhereTasksRan(10)
+    with ProcessPoolExecutor(3, chunksize=chunksize) as pool:
+        pids = pool.run(workload, workload.tasks(3, 0))
+        assert pool.settings(10)["chunksize"] == expected
+    chunks = [pids[start : start + expected] for start in range(0, 10, expected)]
+    assert all(len(set(chunk)) == 1 for chunk in chunks), pids
+    assert len(set(pids)) > 1, "more than one worker took a chunk"
+
+
+def test_joblib_records_auto_batching_as_auto(make_config):
+    rows = measure(
+        make_config,
+        "executor=joblib",
+        "executor.batch_size=auto",
+        "workers=2",
+        "workload.samples=3000",
+        "repeats=1",
+        "warmup=0",
+    )
+    assert rows[0]["status"] == "ok", rows[0]["error"]
+    assert rows[0]["executor.batch_size"] == "auto"
+
+
+def test_the_global_start_method_is_never_changed(make_config):
+    before = multiprocessing.get_start_method(allow_none=True)
+    for method in ("spawn", "forkserver"):
+        rows = measure(
+            make_config,
+            "executor=pool",
+            f"executor.start_method={method}",
+            "workers=1",
+            "workload.samples=2000",
+            "repeats=1",
+            "warmup=0",
+        )
+        assert rows[0]["executor.start_method"] == method
+    assert multiprocessing.get_start_method(allow_none=True) == before
+
+
+def test_rows_record_the_machine_they_ran_on(make_config):
+    started = datetime.now(UTC)
+    (row,) = measure(make_config, "workload.samples=2000", "repeats=1", "warmup=0")
+    assert started <= row["started_at"] <= datetime.now(UTC)
+    assert row["hostname"] == socket.gethostname()
+    assert row["cpu_count"] == os.cpu_count()
+    assert row["python_version"] == platform.python_version()
+    assert row["python_implementation"] == platform.python_implementation()
+    assert row["platform"] == platform.platform()
+    assert row["hpexp_version"] == metadata.version("hpexp")
+    assert row["version.numpy"] == metadata.version("numpy")
+    assert row["cpu_model"]

@@ -71,3 +71,19 @@ def test_bad_parameters_name_their_key(params, key):
     with pytest.raises(ConfigError) as info:
         MonteCarloPi(**params)
     assert info.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("offset", "wrong"),
+    # 1e6 samples: one standard error of 4 * inside / samples is 0.001642, so 6 of them 0.00985
+    [(0.0090, False), (-0.0090, False), (0.0107, True), (-0.0107, True), (0.05, True)],
+)
+def test_the_tolerance_is_six_standard_errors(offset, wrong):
+    inside = round(1_000_000 * (math.pi + offset) / 4)
+    outcome = MonteCarloPi(samples=1_000_000).reduce([inside])
+    assert (outcome.error is not None) == wrong, outcome.error
+    assert outcome.metrics["abs_error"] == pytest.approx(abs(offset), abs=1e-5)
+
+
+def test_standard_error_has_its_known_value():
+    assert standard_error(1_000_000) == pytest.approx(0.0016421, rel=1e-4)
