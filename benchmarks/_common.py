@@ -10,9 +10,9 @@ from hydra import compose, initialize_config_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hpexp.app import conf_dir
-from hpexp.progress import Progress
-from hpexp.runner import build_job, run_trials
+from hpexp.cli.app import conf_dir
+from hpexp.cli.build import build_job
+from hpexp.core.progress import Progress
 
 
 def hpexp_rows(*overrides: str) -> list[dict[str, Any]]:
@@ -20,7 +20,8 @@ def hpexp_rows(*overrides: str) -> list[dict[str, Any]]:
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
         cfg = compose(config_name="config", overrides=list(overrides))
     identity = {"sweep_id": "bench", "job": 0, "workload": "?", "executor": "?", "overrides": ""}
-    rows = run_trials(build_job(cfg, identity, Progress("bench", enabled=False))).rows
+    identity["config_hash"] = "bench"
+    rows, _ = build_job(cfg, identity, Progress("bench", enabled=False)).measure()
     failed = [r["error"] for r in rows if r["status"] != "ok"]
     if failed:
         raise SystemExit(f"hpexp run failed: {failed[0]}")

@@ -26,7 +26,7 @@ import aiohttp
 import requests
 from _common import hpexp_rows, interleaved, median_wall, report
 
-from hpexp.server_process import ServerProcess
+from hpexp.workloads.crawl.server_process import ServerProcess
 
 
 def book_urls(base_url: str, count: int, delay_ms: int) -> list[str]:

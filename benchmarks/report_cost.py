@@ -25,7 +25,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import hpexp
-from hpexp.report import write_report
+from hpexp.analysis.html import write_report
 
 KEYS = ["workload", "executor", "workers"]
 

@@ -1,8 +1,38 @@
-"""hpexp: measure Python concurrency (threads, processes, event loops, clusters) from YAML."""
+"""hpexp: measure Python concurrency (threads, processes, event loops, clusters) from YAML.
 
-from hpexp.analysis import compare, summarize
-from hpexp.executors.base import Executor
-from hpexp.results import load_results
-from hpexp.workloads.base import Outcome, Workload
+Names are imported on first use, as ``concurrent.futures`` does: a worker process that unpickles
+a task imports ``hpexp`` without paying for pandas, pyarrow or scipy.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hpexp.analysis.stats import compare, summarize
+    from hpexp.core.executor import Executor
+    from hpexp.core.workload import Outcome, Workload
+    from hpexp.results.store import load_results
+
+#: each public name and the module that defines it
+_HOMES = {
+    "Executor": "hpexp.core.executor",
+    "Outcome": "hpexp.core.workload",
+    "Workload": "hpexp.core.workload",
+    "compare": "hpexp.analysis.stats",
+    "summarize": "hpexp.analysis.stats",
+    "load_results": "hpexp.results.store",
+}
 
 __all__ = ["Executor", "Outcome", "Workload", "compare", "load_results", "summarize"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'hpexp' has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,3 +1,3 @@
-from hpexp.app import main
+from hpexp.cli.app import main
 
 main()

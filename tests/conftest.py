@@ -18,11 +18,18 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from hpexp.app import conf_dir
-from hpexp.progress import Progress
-from hpexp.runner import build_job, run_trials
+from hpexp.cli.app import conf_dir
+from hpexp.cli.build import build_job
+from hpexp.core.progress import Progress
 
-IDENTITY = {"sweep_id": "test", "job": 0, "workload": "w", "executor": "x", "overrides": ""}
+IDENTITY = {
+    "sweep_id": "test",
+    "job": 0,
+    "workload": "w",
+    "executor": "x",
+    "overrides": "",
+    "config_hash": "0" * 16,
+}
 #: helpers that live as long as the interpreter, whoever started them first: the stdlib's and
 #: loky's resource trackers, and multiprocessing's forkserver
 INTERPRETER_HELPERS = ("resource_tracker", "forkserver")
@@ -40,7 +47,8 @@ def make_config() -> Iterator[Callable[..., DictConfig]]:
 def measure(make_config: Callable[..., DictConfig], *overrides: str) -> list[dict]:
     """The rows of one job composed from the real ``conf/``, measured in this process."""
     cfg = make_config(*overrides)
-    return run_trials(build_job(cfg, IDENTITY, Progress("test", enabled=False))).rows
+    rows, _ = build_job(cfg, IDENTITY, Progress("test", enabled=False)).measure()
+    return rows
 
 
 def files_under(path: Path) -> list[str]:

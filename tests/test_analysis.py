@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import hpexp
-from hpexp.analysis import median_ci
-from hpexp.results import empty_frame
-from hpexp.summary import format_summary
+from hpexp.analysis.stats import median_ci
+from hpexp.analysis.tables import format_summary
+from hpexp.results.store import empty_frame
 
 
 def runs(executor, workers, walls, workload="pi", status="ok", **params):

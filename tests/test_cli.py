@@ -140,7 +140,7 @@ def test_full_error_env_shows_the_traceback(tmp_path):
     assert result.returncode != 0
     assert "Traceback (most recent call last)" in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "hpexp.errors.ConfigError: invalid value for 'workers': 0 (allowed: an integer >= 1)"
+        "hpexp.core.errors.ConfigError: invalid value for 'workers': 0 (allowed: an integer >= 1)"
     )
 
 
@@ -166,14 +166,14 @@ def test_a_non_editable_install_runs_from_any_directory(tmp_path):
     elsewhere.mkdir()
     env = {"PYTHONPATH": str(target)}  # ahead of the editable install of this checkout
     where = subprocess.run(
-        [sys.executable, "-c", "import hpexp.app as a; print(a.__file__, a.conf_dir())"],
+        [sys.executable, "-c", "import hpexp.cli.app as a; print(a.__file__, a.conf_dir())"],
         cwd=elsewhere,
         env={**os.environ, **env},
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    assert where == [str(target / "hpexp" / "app.py"), str(target / "hpexp" / "conf")]
+    assert where == [str(target / "hpexp" / "cli" / "app.py"), str(target / "hpexp" / "conf")]
     result = run_cli(*SMALL, cwd=elsewhere, env=env)
     assert result.returncode == 0, result.stderr
     assert len(hpexp.load_results(elsewhere / "results")) == 2
@@ -184,3 +184,21 @@ def test_results_dir_can_be_moved(tmp_path):
     assert result.returncode == 0, result.stderr
     assert len(hpexp.load_results(tmp_path / "elsewhere" / "out")) == 2
     assert not (tmp_path / "results").exists()
+
+
+def test_a_value_is_data_never_a_call(tmp_path):
+    """A nested ``_target_`` typed on the command line is never instantiated."""
+    victim = tmp_path / "victim"
+    victim.write_text("kept")
+    node = f"{{_target_:builtins.open,file:{victim},mode:w}}"
+    result = run_cli("executor=joblib", f"executor.batch_size={node}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("hpexp: invalid value for 'executor.batch_size': {")
+    assert "(allowed: null | auto | an integer >= 1)" in result.stderr
+    assert victim.read_text() == "kept", "open(..., mode='w') was never called"
+    called = run_cli("executor._target_=builtins.open", cwd=tmp_path)
+    assert called.returncode == 2
+    assert called.stderr == (
+        "hpexp: invalid value for 'executor._target_': 'builtins.open' "
+        "(allowed: a subclass of Executor)\n"
+    )

@@ -14,15 +14,15 @@ import psutil
 import pytest
 
 import hpexp
-from hpexp.errors import ConfigError
+from hpexp.cli.build import build_job
+from hpexp.core.errors import ConfigError
+from hpexp.core.progress import Progress
 from hpexp.executors.asyncio_loop import AsyncioExecutor
 from hpexp.executors.gevent_pool import GeventExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.tornado_loop import TornadoExecutor
-from hpexp.progress import Progress
-from hpexp.runner import build_job
-from hpexp.server_process import ServerProcess
-from hpexp.workloads.crawl import Crawl
+from hpexp.workloads.crawl.server_process import ServerProcess
+from hpexp.workloads.crawl.workload import Crawl
 from tests.conftest import IDENTITY, run_cli
 from tests.conftest import measure as measure_job
 
@@ -219,7 +219,7 @@ def test_the_embedded_server_dies_with_a_killed_parent():
         [
             sys.executable,
             "-c",
-            "import sys; from hpexp.server_process import ServerProcess; "
+            "import sys; from hpexp.workloads.crawl.server_process import ServerProcess; "
             "s = ServerProcess(); print(s.process.pid, flush=True); sys.stdin.read()",
         ],
         stdin=subprocess.PIPE,
@@ -277,13 +277,13 @@ def test_presets_compose_to_the_book_runs(preset, values, sweep):
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
-    from hpexp.app import conf_dir
+    from hpexp.cli.app import conf_dir
 
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
         cfg = compose(
             config_name="config", overrides=[f"+experiment={preset}"], return_hydra_config=True
         )
-    assert cfg.workload._target_ == "hpexp.workloads.crawl.Crawl"
+    assert cfg.workload._target_ == "hpexp.workloads.crawl.workload.Crawl"
     for key, value in values.items():
         assert OmegaConf.select(cfg, key) == value
     assert dict(cfg.hydra.sweeper.params) == sweep

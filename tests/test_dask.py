@@ -25,9 +25,10 @@ from distributed import Client
 
 import hpexp
 from hpexp import Outcome, Workload
-from hpexp.errors import ConfigError
-from hpexp.executors.dask_client import check_address, check_timeout
-from hpexp.executors.dask_cluster import DaskExecutor
+from hpexp.core.errors import ConfigError
+from hpexp.core.model import Model
+from hpexp.executors.dask_connection import check_address, check_timeout
+from hpexp.executors.dask_executor import DaskExecutor
 from hpexp.executors.joblib_parallel import JoblibExecutor
 from tests.conftest import files_under, measure, run_cli
 
@@ -159,8 +160,8 @@ def test_joblib_dask_backend_on_an_existing_cluster(make_config, cluster_address
 
 
 class Relay(Workload):
-    """Each task is a relay of ``hops`` round trips; on dask, each hop is submitted from the
-    previous hop's done-callback, as an event-loop workload's ``run_on_dask`` does."""
+    """Each task is a relay of ``hops`` round trips; on a cluster, each hop is submitted from the
+    previous hop's done-callback, as the eventloop workload's cluster driver does."""
 
     def __init__(self) -> None:
         self.seen: dict[int, list[int]] = {}
@@ -175,7 +176,10 @@ class Relay(Workload):
             value = operator.add(value, 1)
         return value
 
-    def run_on_dask(self, executor, tasks):
+    def driver(self, model):
+        return self.relay_on_cluster if model == Model.cluster else None
+
+    def relay_on_cluster(self, executor, tasks):
         self.seen = {chain: [] for chain in range(len(tasks))}
         finals: dict[int, int] = {}
         all_ended = threading.Event()
@@ -204,7 +208,7 @@ class Relay(Workload):
 
 
 def test_submit_chains_from_callbacks(on_cluster):
-    """A native ``run_on_dask``: 2 relays x 50 hops, each hop submitted from a callback."""
+    """A native cluster driver: 2 relays x 50 hops, each hop submitted from a callback."""
     relay = Relay()
     assert on_cluster.run(relay, relay.tasks(2, 0)) == [50, 50]
     assert relay.seen == {0: list(range(1, 51)), 1: list(range(1, 51))}

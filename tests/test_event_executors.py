@@ -10,7 +10,8 @@ import psutil
 import pytest
 
 from hpexp import Outcome, Workload
-from hpexp.errors import ConfigError
+from hpexp.core.errors import ConfigError
+from hpexp.core.model import Model
 from hpexp.executors.asyncio_loop import AsyncioExecutor
 from hpexp.executors.gevent_pool import GeventExecutor, GeventRunError
 from hpexp.executors.tornado_loop import TornadoExecutor
@@ -144,10 +145,13 @@ def _parent_patched() -> bool:
 
 
 class NativeOnGevent(Naps):
-    """Reports which executor object its native implementation was given, from the child."""
+    """Reports which executor object its native driver was given, from the child."""
 
-    def run_on_gevent(self, executor, tasks):
-        return [(executor.kind, executor.workers, len(executor.pool))] * len(tasks)
+    def driver(self, model):
+        return self.report_executor if model == Model.greenlets else None
+
+    def report_executor(self, executor, tasks):
+        return [(executor.model, executor.workers, len(executor.pool))] * len(tasks)
 
     def reduce(self, results):
         return Outcome(metrics={"seen": results[0]}, units=len(results))
@@ -156,7 +160,7 @@ class NativeOnGevent(Naps):
 def test_gevent_dispatches_to_a_native_implementation_in_the_child():
     workload = NativeOnGevent(count=3)
     with GeventExecutor(5) as executor:
-        assert executor.run(workload, workload.tasks(5, 0)) == [("gevent", 5, 0)] * 3
+        assert executor.run(workload, workload.tasks(5, 0)) == [("greenlets", 5, 0)] * 3
 
 
 class Explodes(Naps):
@@ -166,7 +170,7 @@ class Explodes(Naps):
 
 def test_gevent_child_errors_become_error_rows_and_the_child_is_reaped():
     with GeventExecutor(2) as executor:
-        with pytest.raises(GeventRunError, match="ZeroDivisionError: task 0 divided by zero"):
+        with pytest.raises(ZeroDivisionError, match="task 0 divided by zero"):
             executor.run(Explodes(count=2), [0, 1])
         assert executor.run(Naps(count=2, nap_s=0), [0, 1]) == [0, 1], "the child still serves"
         child = psutil.Process(executor._process.pid)

@@ -6,19 +6,25 @@ from collections import deque
 
 import pytest
 
-from hpexp.errors import ConfigError
+from hpexp.core.errors import ConfigError
+from hpexp.core.model import Model
 from hpexp.executors.asyncio_loop import AsyncioExecutor
-from hpexp.executors.dask_cluster import DaskExecutor
+from hpexp.executors.dask_executor import DaskExecutor
 from hpexp.executors.gevent_pool import GeventExecutor
 from hpexp.executors.joblib_parallel import JoblibExecutor
 from hpexp.executors.process_pool import ProcessPoolExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.threads import ThreadsExecutor
 from hpexp.executors.tornado_loop import TornadoExecutor
-from hpexp.workloads.eventloop import DEFAULT_CALLBACKS, LOOP_CALLBACKS, HelloWorldLoop
-from hpexp.workloads.eventloop_native import submit_chain
-from hpexp.workloads.eventloop_native.common import ChainRun, callback_chain
-from hpexp.workloads.eventloop_native.serial_loop import run_loop
+from hpexp.workloads.eventloop import submit_chain
+from hpexp.workloads.eventloop.common import ChainRun, callback_chain
+from hpexp.workloads.eventloop.serial_loop import run_loop
+from hpexp.workloads.eventloop.workload import (
+    DEFAULT_CALLBACKS,
+    GENERIC,
+    LOOP_CALLBACKS,
+    HelloWorldLoop,
+)
 from tests.conftest import measure
 
 #: small counts: in-process loops, dispatch that crosses threads or processes, and dask's
@@ -66,7 +72,7 @@ EXECUTORS = {
 
 @pytest.fixture(scope="module", params=list(EXECUTORS))
 def started(request):
-    """One started executor per kind, shared by its style and chain cases, always shut down."""
+    """One started executor per model, shared by its style and chain cases, always shut down."""
     make, calls, primitives = EXECUTORS[request.param]
     executor = make()
     try:
@@ -82,8 +88,8 @@ def test_every_executor_and_style_runs_exactly_the_asked_calls(started, style, c
     executor, calls, primitives = started
     workload = HelloWorldLoop(callbacks=calls, chains=chains, style=style)
     results = executor.run(workload, workload.tasks(executor.workers, seed=0))
-    assert [run.calls for run in results] == workload.targets(executor.kind)
-    assert sum(workload.targets(executor.kind)) == calls
+    assert [run.calls for run in results] == workload.targets(executor.model)
+    assert sum(workload.targets(executor.model)) == calls
     outcome = workload.reduce(results)
     assert outcome.error is None
     assert outcome.units == calls
@@ -121,7 +127,7 @@ def test_submit_chains_do_not_recurse_on_an_executor_that_completes_inline():
     """SerialExecutor's futures are done before add_done_callback: a recursive chain would
     exceed the recursion limit long before its last call."""
     calls = sys.getrecursionlimit() * 3
-    results = submit_chain.run(SerialExecutor(), "serial", [calls, calls], "callback")
+    results = submit_chain.run(SerialExecutor(), Model.inline, [calls, calls], "callback")
     assert [run.calls for run in results] == [calls, calls]
 
 
@@ -135,33 +141,37 @@ def test_an_executor_without_a_native_driver_runs_each_chain_as_a_task():
     assert outcome.metrics["primitive"] == "workload.run: a deque loop per chain"
 
 
-def runs(kind, counts):
-    return [ChainRun(kind, "p", i, calls, 1.0, 2.0) for i, calls in enumerate(counts)]
+def runs(model, counts):
+    return [ChainRun(model, "p", i, calls, 1.0, 2.0) for i, calls in enumerate(counts)]
 
 
 @pytest.mark.parametrize("counts", [[500, 499], [500, 501], [501, 499], [0, 0]])
 def test_a_wrong_call_count_is_an_error(counts):
-    outcome = HelloWorldLoop(callbacks=1000, chains=2).reduce(runs("serial", counts))
+    outcome = HelloWorldLoop(callbacks=1000, chains=2).reduce(runs(Model.inline, counts))
     assert outcome.error is not None
     assert f"expected exactly 1000 calls, counted {sum(counts)}" in outcome.error
 
 
 def test_rate_is_calls_over_the_span_from_first_start_to_last_finish():
-    results = [ChainRun("pool", "p", 0, 300, 10.0, 10.5), ChainRun("pool", "p", 1, 300, 10.0, 11.0)]
+    results = [
+        ChainRun(Model.processes, "p", 0, 300, 10.0, 10.5),
+        ChainRun(Model.processes, "p", 1, 300, 10.0, 11.0),
+    ]
     metrics = HelloWorldLoop(callbacks=600, chains=2).reduce(results).metrics
     assert metrics["callbacks_per_s"] == pytest.approx(600.0)
     assert metrics["ns_per_callback"] == pytest.approx(1e9 / 600)
 
 
-def test_null_callbacks_resolve_per_executor_kind():
+def test_null_callbacks_resolve_per_concurrency_model():
     workload = HelloWorldLoop(chains=3)
-    assert sum(workload.targets("pool")) == DEFAULT_CALLBACKS["pool"] < LOOP_CALLBACKS
-    assert sum(workload.targets("serial")) == LOOP_CALLBACKS
-    assert sum(workload.targets("someone-elses-executor")) == LOOP_CALLBACKS
-    outcome = workload.reduce(runs("pool", workload.targets("pool")))
-    assert (outcome.error, outcome.metrics["callbacks"]) == (None, DEFAULT_CALLBACKS["pool"])
+    processes = Model.processes
+    assert sum(workload.targets(processes)) == DEFAULT_CALLBACKS[processes] == 5_000
+    assert sum(workload.targets(Model.inline)) == LOOP_CALLBACKS == 1_000_000
+    assert sum(workload.targets(GENERIC)) == LOOP_CALLBACKS
+    outcome = workload.reduce(runs(processes, workload.targets(processes)))
+    assert (outcome.error, outcome.metrics["callbacks"]) == (None, DEFAULT_CALLBACKS[processes])
     with pytest.raises(ConfigError, match="chains"):
-        HelloWorldLoop(chains=DEFAULT_CALLBACKS["dask"] + 1).targets("dask")
+        HelloWorldLoop(chains=DEFAULT_CALLBACKS[Model.cluster] + 1).targets(Model.cluster)
 
 
 @pytest.mark.parametrize(
@@ -194,7 +204,7 @@ def test_rows_name_the_primitive_and_record_the_effective_count(make_config):
     assert [r["status"] for r in rows] == ["ok", "ok"], rows[-1].get("error")
     for row in rows:
         assert row["workload.callbacks"] is None
-        assert row["callbacks"] == row["calls"] == row["units"] == DEFAULT_CALLBACKS["threads"]
+        assert row["callbacks"] == row["calls"] == row["units"] == DEFAULT_CALLBACKS[Model.threads]
         assert row["primitive"] == "submit + wait"
         assert (row["workload.style"], row["workload.chains"], row["tasks"]) == ("future", 2, 2)
         assert row["callbacks_per_s"] > 0

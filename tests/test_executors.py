@@ -12,10 +12,11 @@ from importlib import metadata
 import pytest
 
 from hpexp import Outcome, Workload
+from hpexp.core.model import Model
+from hpexp.core.trials import Job, run_trials
 from hpexp.executors.process_pool import ProcessPoolExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.threads import ThreadsExecutor
-from hpexp.runner import Job, run_trials
 from hpexp.workloads.pi import MonteCarloPi
 from tests.conftest import measure
 
@@ -115,25 +116,28 @@ class FailsOnThirdRun(MonteCarloPi):
 
 def test_a_failing_run_becomes_an_error_row_and_keeps_earlier_rows():
     job = Job(FailsOnThirdRun(), SerialExecutor(1), workers=1, repeats=4, warmup=0, seed=0)
-    rows = run_trials(job).rows
-    assert [r["status"] for r in rows] == ["ok", "ok", "error"]
-    assert rows[-1]["error"] == "RuntimeError: reduce exploded"
-    assert rows[-1]["repeat"] == 2
+    trials = run_trials(job).trials
+    assert [t.status for t in trials] == ["ok", "ok", "error"]
+    assert trials[-1].error == "RuntimeError: reduce exploded"
+    assert trials[-1].repeat == 2
 
 
 class CountsNativeRuns(MonteCarloPi):
-    """A workload with its own implementation for the threads model only."""
+    """A workload with its own driver for the threads model only."""
 
     def __init__(self) -> None:
         super().__init__(samples=1000)
         self.native_runs = 0
+
+    def driver(self, model):
+        return self.run_on_threads if model == Model.threads else None
 
     def run_on_threads(self, executor, tasks):
         self.native_runs += 1
         return [f.result() for f in [executor.submit(self.run, t) for t in tasks]]
 
 
-def test_a_workload_native_implementation_is_used_for_its_kind_only():
+def test_a_workload_native_driver_is_used_for_its_model_only():
     workload = CountsNativeRuns()
     tasks = workload.tasks(workers=2, seed=0)
     with SerialExecutor(1) as serial:

@@ -7,7 +7,7 @@ import time
 import psutil
 import pytest
 
-from hpexp.measure import measure
+from hpexp.core.timers import measure
 
 BUSY_S = 0.3
 #: psutil and getrusage read CPU time in clock ticks (10 ms); a few per process

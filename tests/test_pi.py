@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from hpexp.errors import ConfigError
+from hpexp.core.errors import ConfigError
 from hpexp.workloads.pi import TOLERANCE_SIGMAS, MonteCarloPi, standard_error
 
 

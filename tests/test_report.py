@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import hpexp
-from hpexp import callbacks
-from hpexp.plots import crawl_time_vs_concurrency, write_plots
+from hpexp.analysis.plots import crawl_time_vs_concurrency, write_plots
+from hpexp.cli.report import write_sweep_report
 from tests.conftest import run_cli
 
 TINY = ["workload=pi", "workload.samples=20000", "repeats=3", "warmup=0"]
@@ -100,7 +100,7 @@ def test_a_failing_report_warns_and_keeps_the_results(sweep_dir, tmp_path, capsy
     broken.mkdir()
     (broken / "report").write_text("a file where the report dir would go")
     frame = hpexp.load_results(sweep_dir)
-    callbacks.sweep_report(frame, broken)
+    write_sweep_report(frame, broken)
     assert "hpexp: warning: no report for" in capsys.readouterr().err
     assert (broken / "report").read_text().startswith("a file")
 

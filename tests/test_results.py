@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import hpexp
-from hpexp.results import SCHEMA, SWEEP_FILE, to_frame, write_atomic
+from hpexp.results.schema import REQUIRED
+from hpexp.results.store import SWEEP_FILE, to_frame, write_atomic
 
 
 def rows(sweep_id, job, n=2, **extra):
@@ -32,7 +33,7 @@ def rows(sweep_id, job, n=2, **extra):
 def test_empty_results_root_gives_the_schema_columns(tmp_path):
     df = hpexp.load_results(tmp_path)
     assert df.empty
-    assert list(df.columns) == list(SCHEMA)
+    assert list(df.columns) == list(REQUIRED)
 
 
 def test_missing_path_is_a_clear_error(tmp_path):

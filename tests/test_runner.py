@@ -7,9 +7,9 @@ import psutil
 import pytest
 
 from hpexp import Outcome, Workload
+from hpexp.core.trials import Job, TrialTimeout, run_trials, time_limit
 from hpexp.executors.process_pool import ProcessPoolExecutor
 from hpexp.executors.serial import SerialExecutor
-from hpexp.runner import Job, TrialTimeout, run_trials, time_limit
 
 
 class Counted(Workload):
@@ -35,8 +35,8 @@ class Counted(Workload):
 def test_warmup_runs_happen_and_are_not_recorded():
     workload = Counted()
     job = Job(workload, SerialExecutor(1), workers=1, repeats=3, warmup=2, seed=0)
-    rows = run_trials(job).rows
-    assert [row["repeat"] for row in rows] == [0, 1, 2]
+    trials = run_trials(job).trials
+    assert [trial.repeat for trial in trials] == [0, 1, 2]
     assert workload.runs == 5, "2 warmup + 3 measured runs"
     assert workload.task_calls == 10
 
@@ -53,10 +53,10 @@ def test_a_timeout_row_and_every_pool_worker_stopped():
         Counted(hang_s=60), executor, workers=2, repeats=2, warmup=0, seed=0, trial_timeout_s=1.0
     )
     started = time.monotonic()
-    rows = run_trials(job).rows
+    trials = run_trials(job).trials
     assert time.monotonic() - started < 10
-    assert [row["status"] for row in rows] == ["timeout"]
-    assert "trial_timeout_s=1" in rows[0]["error"]
+    assert [trial.status for trial in trials] == ["timeout"]
+    assert "trial_timeout_s=1" in trials[0].error
     workers = [p for p in psutil.Process().children(recursive=True) if p.status() != "zombie"]
     assert all("resource_tracker" in " ".join(p.cmdline()) for p in workers), workers
 

@@ -4,18 +4,20 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hpexp.config import EventLoop
-from hpexp.errors import ConfigError, require_choice
-from hpexp.executors.base import BatchExecutor
-from hpexp.executors.inflight import bounded_map
-from hpexp.workloads.base import Workload
+from hpexp.core.errors import ConfigError, require_choice
+from hpexp.core.executor import BatchExecutor, started
+from hpexp.core.model import Model
+from hpexp.core.workload import Workload
+from hpexp.executors.bounded import bounded_map
 
+#: the event loops this executor runs
+LOOPS = ("asyncio", "uvloop")
 UVLOOP_HINT = "uvloop is not installed: pip install -e '.[uvloop]'"
 
 
 def new_event_loop(kind: str) -> asyncio.AbstractEventLoop:
     """A fresh loop of the asked kind, never installed as the thread's current loop."""
-    if kind == EventLoop.uvloop:
+    if kind == "uvloop":
         import uvloop
 
         return uvloop.new_event_loop()
@@ -33,17 +35,17 @@ class AsyncioExecutor(BatchExecutor):
     """A fresh event loop per job, in ``self.loop``, run from the calling thread.
 
     The generic path awaits ``workload.arun`` over the tasks with at most ``workers`` in flight
-    (an ``asyncio.Semaphore``). A workload's native ``run_on_asyncio(executor, tasks)`` drives
+    (an ``asyncio.Semaphore``). A workload's native driver for the ``asyncio`` model drives
     ``executor.loop.run_until_complete`` itself and reads ``executor.workers``. ``submit`` and
     ``map`` run on the loop before returning, because the loop lives in the caller's thread.
     """
 
-    kind = "asyncio"
+    model = Model.asyncio
 
     def __init__(self, workers: int, loop: str = "asyncio") -> None:
         super().__init__(workers)
-        self.loop_kind = require_choice("loop", loop, tuple(EventLoop))
-        if self.loop_kind == EventLoop.uvloop:
+        self.loop_kind = require_choice("loop", loop, LOOPS)
+        if self.loop_kind == "uvloop":
             _require_uvloop()
             self.libraries = ("uvloop",)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -57,9 +59,10 @@ class AsyncioExecutor(BatchExecutor):
     def run_batch(
         self, fn: Callable[..., Any], items: list[tuple[Any, ...]], timeout: float | None
     ) -> list[Any]:
-        assert self.loop is not None, "start() first"
-        work = asyncio.wait_for(bounded_map(fn, items, self.workers), timeout)
-        return self.loop.run_until_complete(work)
+        loop = started(self.loop, self)
+        return loop.run_until_complete(
+            asyncio.wait_for(bounded_map(fn, items, self.workers), timeout)
+        )
 
     def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
         return list(self.map(workload.arun, tasks))

@@ -17,29 +17,29 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from hpexp.executors.base import STARTUP_TIMEOUT_S, BatchExecutor
+from hpexp.core.executor import STARTUP_TIMEOUT_S, BatchExecutor, started
+from hpexp.core.model import Model
+from hpexp.core.processes import stop_child
+from hpexp.core.workload import Workload
 from hpexp.executors.gevent_child import CHILD_MAIN
-from hpexp.workloads.base import Workload
 
 #: how often a waiting parent checks that the child is still alive
 _POLL_S = 0.5
-#: how long a stopping child may take before it is killed
-_STOP_TIMEOUT_S = 5.0
 
 
 class GeventRunError(RuntimeError):
-    """A run failed inside the gevent child; the message is the child's exception."""
+    """The gevent child failed (it exited, did not answer, or raised what cannot be pickled)."""
 
 
 class GeventExecutor(BatchExecutor):
     """One patched child interpreter per job running a ``gevent.pool.Pool(workers)``.
 
-    In the child, a workload's native ``run_on_gevent(executor, tasks)`` gets a child-side
+    In the child, a workload's native driver for the ``greenlets`` model gets a child-side
     executor with ``.workers`` and ``.pool``; otherwise ``Pool(workers).map(workload.run,
     tasks)`` runs. ``submit`` and ``map`` ship picklable functions to the child as well.
     """
 
-    kind = "gevent"
+    model = Model.greenlets
     libraries = ("gevent",)
 
     def __init__(self, workers: int) -> None:
@@ -69,25 +69,24 @@ class GeventExecutor(BatchExecutor):
         self, verb: str, target: Any, payload: list[Any], timeout: float | None = None
     ) -> list[Any]:
         """Send one request and wait for its reply, failing fast if the child dies."""
-        assert self._process is not None, "start() first"
-        assert self._conn is not None
+        process, conn = started(self._process, self), started(self._conn, self)
         try:
-            self._conn.send_bytes(pickle.dumps((verb, target, payload)))
+            conn.send_bytes(pickle.dumps((verb, target, payload)))
             waited = 0.0
-            while not self._conn.poll(_POLL_S):
+            while not conn.poll(_POLL_S):
                 waited += _POLL_S
-                if self._process.poll() is not None:
+                if process.poll() is not None:
                     raise EOFError
                 if timeout is not None and waited >= timeout:
                     self.shutdown()  # a late reply would be read as the next request's
                     raise GeventRunError(f"no reply from the gevent child within {timeout} s")
-            status, value = pickle.loads(self._conn.recv_bytes())
+            status, value = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
-            code = _reap(self._process)
+            code = stop_child(process)
             self.shutdown()
             raise GeventRunError(f"the gevent child exited (code {code})") from None
         if status != "ok":
-            raise GeventRunError(value)
+            raise value if isinstance(value, BaseException) else GeventRunError(value)
         return value
 
     def run(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
@@ -108,13 +107,4 @@ class GeventExecutor(BatchExecutor):
         with contextlib.suppress(OSError):  # the child may be gone already
             conn.send_bytes(pickle.dumps(None))
         conn.close()
-        _reap(process)
-
-
-def _reap(process: subprocess.Popen) -> int:
-    """Wait for the child to exit (killing it after a grace period); its exit code."""
-    try:
-        return process.wait(_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.wait()
+        stop_child(process)

@@ -1,26 +1,30 @@
 """joblib.Parallel: the scikit-learn world's way to parallelise, with its own batching.
 
 ``backend: dask`` runs the same ``Parallel`` on dask.distributed, under the dask executor's client
-rules (:mod:`hpexp.executors.dask_client`): a LocalCluster of ``workers`` processes, or the
+rules (:mod:`hpexp.executors.dask_connection`): a LocalCluster of ``workers`` processes, or the
 cluster at ``address``.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import concurrent.futures
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import joblib
 
-from hpexp.config import JoblibBackend
-from hpexp.errors import ConfigError, require_choice, require_int
-from hpexp.executors.base import Executor, even_chunksize
-from hpexp.executors.dask_client import (
+from hpexp.core.errors import ConfigError, require_choice, require_int
+from hpexp.core.executor import Executor, completed_future, even_chunksize, started
+from hpexp.core.model import Model
+from hpexp.executors.dask_connection import (
     ClusterShape,
     DaskConnection,
     check_address,
     check_timeout,
     cluster_settings,
 )
-from hpexp.workloads.base import Workload
+
+#: joblib's backends, local ones first
+BACKENDS = ("loky", "threading", "multiprocessing", "dask")
 
 
 def _noop(index: int) -> int:
@@ -30,12 +34,13 @@ def _noop(index: int) -> int:
 class JoblibExecutor(Executor):
     """One ``joblib.Parallel`` kept open (its pool reused) across every run of a job.
 
-    joblib has no ``submit``; ``map`` dispatches through the open ``Parallel``. ``batch_size`` is
-    set explicitly (``null`` = an even split over workers) and recorded, because joblib's adaptive
-    ``auto`` batching changes what is measured.
+    joblib has no futures: ``map`` dispatches through the open ``Parallel``, and ``submit`` is
+    a ``map`` of one that returns a completed future. ``batch_size`` is set explicitly (``null`` =
+    an even split over workers) and recorded, because joblib's adaptive ``auto`` batching changes
+    what is measured.
     """
 
-    kind = "joblib"
+    model = Model.batches
     libraries = ("joblib",)
 
     def __init__(
@@ -47,9 +52,9 @@ class JoblibExecutor(Executor):
         connect_timeout_s: float = 10.0,
     ) -> None:
         super().__init__(workers)
-        self.backend = require_choice("backend", backend, tuple(JoblibBackend))
+        self.backend = require_choice("backend", backend, BACKENDS)
         self.address = check_address(address)
-        if self.address is not None and self.backend != JoblibBackend.dask:
+        if self.address is not None and self.backend != "dask":
             raise ConfigError("address", address, "null unless backend is dask")
         self.connect_timeout_s = check_timeout(connect_timeout_s)
         if batch_size is not None and batch_size != "auto":
@@ -63,7 +68,7 @@ class JoblibExecutor(Executor):
         self._dask_shape: ClusterShape | None = None
 
     def start(self) -> None:
-        if self.backend == JoblibBackend.dask:
+        if self.backend == "dask":
             self._dask = DaskConnection(self.workers, self.address, self.connect_timeout_s)
             self._dask_shape = self._dask.shape
             # pure=False: dask must never hand back a cached result for a repeated task
@@ -74,41 +79,43 @@ class JoblibExecutor(Executor):
         self._parallel.__enter__()
         self._parallel(joblib.delayed(_noop)(i) for i in range(self.workers))
 
-    def batch_size_for(self, task_count: int) -> int | str:
+    def chunksize_for(self, task_count: int) -> int | None:
+        """Tasks per batch: ``batch_size``, an even split when null, None when joblib adapts it."""
+        if self.batch_size == "auto":
+            return None
         return self.batch_size or even_chunksize(task_count, self.workers)
 
     def settings(self, task_count: int) -> dict[str, Any]:
         settings = {
             "n_jobs": self.workers,
             "backend": self.backend,
-            "batch_size": str(self.batch_size_for(task_count)),
+            "batch_size": str(self.chunksize_for(task_count) or "auto"),
             "pre_dispatch": "2*n_jobs",
         }
-        if self.backend == JoblibBackend.dask:
+        if self.backend == "dask":
             # joblib's dask backend uses every thread of the cluster, whatever n_jobs says
             shape = self._dask_shape
             settings["n_jobs"] = shape.threads if shape else None
             settings.update(cluster_settings(self.address, shape))
         return settings
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("joblib has no submit(); use map()")
+    def submit(
+        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future:
+        call = functools.partial(fn, **kwargs)
+        return completed_future(lambda: next(self.map(call, *([arg] for arg in args))))
 
     def map(
         self,
         fn: Callable[..., Any],
         *iterables: Iterable[Any],
         timeout: float | None = None,
-        chunksize: int = 1,
+        chunksize: int | None = 1,
     ) -> Iterator[Any]:
-        assert self._parallel is not None, "start() first"
-        self._parallel.batch_size = chunksize
-        return iter(
-            self._parallel(joblib.delayed(fn)(*args) for args in zip(*iterables, strict=True))
-        )
-
-    def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
-        return list(self.map(workload.run, tasks, chunksize=self.batch_size_for(len(tasks))))
+        """``fn`` over the items through the open ``Parallel``; ``chunksize=None``: auto."""
+        parallel = started(self._parallel, self)
+        parallel.batch_size = "auto" if chunksize is None else chunksize
+        return iter(parallel(joblib.delayed(fn)(*args) for args in zip(*iterables, strict=True)))
 
     def _reusable_workers(self) -> Any:
         """loky's reusable executor behind the open ``Parallel`` (None for other backends).
@@ -116,7 +123,7 @@ class JoblibExecutor(Executor):
         joblib keeps it alive for 300 s after the ``Parallel`` closes, so the next jobs of a
         sweep would run beside idle worker processes; a job stops its own workers instead.
         """
-        if self.backend != JoblibBackend.loky or self._parallel is None:
+        if self.backend != "loky" or self._parallel is None:
             return None
         return getattr(self._parallel._backend, "_workers", None)
 

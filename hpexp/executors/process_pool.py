@@ -2,12 +2,18 @@
 
 import concurrent.futures
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from hpexp.errors import require_choice
-from hpexp.executors.base import Executor, even_chunksize, optional_chunksize, start_all_workers
-from hpexp.workloads.base import Workload
+from hpexp.core.errors import require_choice
+from hpexp.core.executor import (
+    Executor,
+    even_chunksize,
+    optional_chunksize,
+    start_all_workers,
+    started,
+)
+from hpexp.core.model import Model
 
 
 def _wait_at(barrier: Any) -> None:
@@ -23,7 +29,7 @@ class ProcessPoolExecutor(Executor):
     this is preferred over ``multiprocessing.Pool``.
     """
 
-    kind = "pool"
+    model = Model.processes
 
     def __init__(self, workers: int, start_method: str | None = None, chunksize: int | None = None):
         super().__init__(workers)
@@ -54,8 +60,7 @@ class ProcessPoolExecutor(Executor):
     def submit(
         self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> concurrent.futures.Future:
-        assert self._pool is not None, "start() first"
-        return self._pool.submit(fn, *args, **kwargs)
+        return started(self._pool, self).submit(fn, *args, **kwargs)
 
     def map(
         self,
@@ -64,11 +69,7 @@ class ProcessPoolExecutor(Executor):
         timeout: float | None = None,
         chunksize: int = 1,
     ) -> Iterator[Any]:
-        assert self._pool is not None, "start() first"
-        return self._pool.map(fn, *iterables, timeout=timeout, chunksize=chunksize)
-
-    def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
-        return list(self.map(workload.run, tasks, chunksize=self.chunksize_for(len(tasks))))
+        return started(self._pool, self).map(fn, *iterables, timeout=timeout, chunksize=chunksize)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._pool is not None:

@@ -4,13 +4,14 @@ import concurrent.futures
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from hpexp.executors.base import Executor, completed_future
+from hpexp.core.executor import Executor, completed_future
+from hpexp.core.model import Model
 
 
 class SerialExecutor(Executor):
     """No pool, no dispatch: ``map`` is the builtin ``map``, so hpexp adds no overhead."""
 
-    kind = "serial"
+    model = Model.inline
 
     def __init__(self, workers: int = 1) -> None:
         super().__init__(workers)

@@ -5,13 +5,14 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from hpexp.executors.base import Executor, start_all_workers
+from hpexp.core.executor import Executor, start_all_workers, started
+from hpexp.core.model import Model
 
 
 class ThreadsExecutor(Executor):
     """``ThreadPoolExecutor(max_workers=workers)``, every thread started in setup."""
 
-    kind = "threads"
+    model = Model.threads
 
     def __init__(self, workers: int) -> None:
         super().__init__(workers)
@@ -30,8 +31,7 @@ class ThreadsExecutor(Executor):
     def submit(
         self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> concurrent.futures.Future:
-        assert self._pool is not None, "start() first"
-        return self._pool.submit(fn, *args, **kwargs)
+        return started(self._pool, self).submit(fn, *args, **kwargs)
 
     def map(
         self,
@@ -40,8 +40,7 @@ class ThreadsExecutor(Executor):
         timeout: float | None = None,
         chunksize: int = 1,
     ) -> Iterator[Any]:
-        assert self._pool is not None, "start() first"
-        return self._pool.map(fn, *iterables, timeout=timeout)
+        return started(self._pool, self).map(fn, *iterables, timeout=timeout)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._pool is not None:

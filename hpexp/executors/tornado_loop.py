@@ -5,20 +5,21 @@ from typing import Any
 
 from tornado.ioloop import IOLoop
 
-from hpexp.executors.base import BatchExecutor
-from hpexp.executors.inflight import bounded_map
-from hpexp.workloads.base import Workload
+from hpexp.core.executor import BatchExecutor, started
+from hpexp.core.model import Model
+from hpexp.core.workload import Workload
+from hpexp.executors.bounded import bounded_map
 
 
 class TornadoExecutor(BatchExecutor):
     """A fresh ``tornado.ioloop.IOLoop`` per job, in ``self.ioloop``, run from the calling thread.
 
     The generic path awaits ``workload.arun`` over the tasks inside ``ioloop.run_sync`` with at
-    most ``workers`` in flight. A workload's native ``run_on_tornado(executor, tasks)`` calls
+    most ``workers`` in flight. A workload's native driver for the ``tornado`` model calls
     ``executor.ioloop.run_sync(fn)`` itself (e.g. with ``AsyncHTTPClient(max_clients=workers)``).
     """
 
-    kind = "tornado"
+    model = Model.tornado
     libraries = ("tornado",)
 
     def __init__(self, workers: int) -> None:
@@ -34,8 +35,8 @@ class TornadoExecutor(BatchExecutor):
     def run_batch(
         self, fn: Callable[..., Any], items: list[tuple[Any, ...]], timeout: float | None
     ) -> list[Any]:
-        assert self.ioloop is not None, "start() first"
-        return self.ioloop.run_sync(lambda: bounded_map(fn, items, self.workers), timeout=timeout)
+        ioloop = started(self.ioloop, self)
+        return ioloop.run_sync(lambda: bounded_map(fn, items, self.workers), timeout=timeout)
 
     def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
         return list(self.map(workload.arun, tasks))

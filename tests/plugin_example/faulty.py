@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hpexp import Outcome, Workload
-from hpexp.errors import require_choice
+from hpexp.core.errors import require_choice
 
 FAILURES = ("none", "raise", "kill_worker", "wrong", "hang")
 

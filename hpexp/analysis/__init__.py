@@ -1,0 +1,1 @@
+"""Statistics, tables, plots and the HTML page, derived from tidy results (never stored)."""

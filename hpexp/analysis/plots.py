@@ -1,0 +1,139 @@
+"""PNG figures of a summary: time and speedup vs workers, and the book's crawl figure.
+
+Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no display, no global
+backend state), so they can be made inside a running sweep.
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
+
+from hpexp.analysis.stats import key_columns, ok_rows, summarize
+
+CRAWL = "crawl"
+DELAY = "workload.delay_ms"
+#: how a curve names a value of these columns (others: ``column=value``)
+LABELS = {"executor": "{}", DELAY: "delay {} ms"}
+
+
+def _series(summary: pd.DataFrame, hidden: tuple[str, ...]) -> list[tuple[str, pd.DataFrame]]:
+    """The summary split into curves over workers, each labelled by what tells it apart."""
+    keys = [c for c in key_columns(summary) if c not in hidden]
+    curves = []
+    for values, rows in summary.groupby(keys, observed=True, dropna=False, sort=True):
+        named = zip(keys, values, strict=True)
+        label = ", ".join(LABELS.get(k, f"{k}={{}}").format(v) for k, v in named)
+        curves.append((label, rows.sort_values("workers")))
+    return curves
+
+
+def _workers_axis(axes: Axes, workers: pd.Series) -> None:
+    axes.set_xscale("log", base=2)
+    axes.set_xticks(sorted(workers.unique()))
+    axes.xaxis.set_major_formatter(ScalarFormatter())
+    axes.set_xlabel("workers")
+    axes.grid(True, which="both", alpha=0.3)
+
+
+def _figure() -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(7, 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure, figure.add_subplot()
+
+
+def time_vs_workers(summary: pd.DataFrame, workload: str) -> Figure:
+    """Median wall time per curve (band: min to max), dashed: ideal scaling from its first point."""
+    figure, axes = _figure()
+    rows = summary[summary["workload"] == workload].dropna(subset=["median_s"])
+    for label, curve in _series(rows, ("workload", "workers")):
+        (line,) = axes.plot(curve["workers"], curve["median_s"], marker="o", label=label)
+        axes.fill_between(
+            curve["workers"], curve["min_s"], curve["max_s"], color=line.get_color(), alpha=0.15
+        )
+        first = curve.iloc[0]
+        ideal = first["median_s"] * first["workers"] / curve["workers"]
+        axes.plot(curve["workers"], ideal, linestyle="--", color=line.get_color(), alpha=0.6)
+    _workers_axis(axes, rows["workers"])
+    axes.set_yscale("log")
+    axes.set_ylabel("median wall time (s)")
+    axes.set_title(f"{workload}: time vs workers (dashed: ideal)")
+    axes.legend(fontsize="small")
+    return figure
+
+
+def speedup_vs_workers(summary: pd.DataFrame, workload: str, cpu_count: int) -> Figure:
+    """Speedup over workers=1 of the same curve, the ideal y = x, and the CPU count."""
+    figure, axes = _figure()
+    rows = summary[summary["workload"] == workload].dropna(subset=["speedup"])
+    for label, curve in _series(rows, ("workload", "workers")):
+        axes.plot(curve["workers"], curve["speedup"], marker="o", label=label)
+    ideal = np.geomspace(1, max(rows["workers"].max(), cpu_count), 50)
+    axes.plot(ideal, ideal, linestyle="--", color="black", alpha=0.6, label="ideal")
+    axes.axvline(cpu_count, color="grey", linestyle=":", label=f"{cpu_count} CPUs")
+    _workers_axis(axes, rows["workers"])
+    axes.set_yscale("log", base=2)
+    axes.yaxis.set_major_formatter(ScalarFormatter())
+    axes.set_ylabel("speedup vs workers=1")
+    axes.set_title(f"{workload}: speedup vs workers")
+    axes.legend(fontsize="small")
+    return figure
+
+
+def crawl_time_vs_concurrency(frame: pd.DataFrame) -> Figure:
+    """The book's figure: crawl time vs concurrent requests, one curve per delay, log y.
+
+    One panel per executor. ``frame`` holds crawl rows; the delay is always a curve key, even
+    when the sweep used a single one.
+    """
+    summary = summarize(frame, by=[DELAY]).dropna(subset=["median_s"])
+    executors = list(dict.fromkeys(summary["executor"]))
+    figure = Figure(figsize=(5 * len(executors) + 1, 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    panels = figure.subplots(1, len(executors), sharey=True, squeeze=False)[0]
+    for axes, executor in zip(panels, executors, strict=True):
+        rows = summary[summary["executor"] == executor]
+        for label, curve in _series(rows, ("workload", "executor", "workers")):
+            axes.plot(curve["workers"], curve["median_s"], marker="o", label=label)
+        _workers_axis(axes, rows["workers"])
+        axes.set_xlabel("concurrent requests (workers)")
+        axes.set_yscale("log")
+        axes.set_title(str(executor))
+        axes.legend(fontsize="small")
+    panels[0].set_ylabel("median wall time (s)")
+    figure.suptitle("crawl: time vs concurrent requests")
+    return figure
+
+
+def cpu_count_of(frame: pd.DataFrame) -> int:
+    """The CPU count of the machine that measured ``frame`` (the largest, if several)."""
+    counts = frame["cpu_count"].dropna() if "cpu_count" in frame else pd.Series(dtype=int)
+    return int(counts.max()) if len(counts) else 1
+
+
+def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Every figure for these results as PNG files in ``out_dir``; returns their paths."""
+    figures: dict[str, Figure] = {}
+    for workload in dict.fromkeys(summary.dropna(subset=["median_s"])["workload"]):
+        name = re.sub(r"[^\w.-]", "_", str(workload))
+        figures[f"time_{name}.png"] = time_vs_workers(summary, workload)
+        if summary.loc[summary["workload"] == workload, "speedup"].notna().any():
+            figures[f"speedup_{name}.png"] = speedup_vs_workers(
+                summary, workload, cpu_count_of(frame)
+            )
+    measured = ok_rows(frame)
+    crawl = measured[measured["workload"] == CRAWL]
+    if len(crawl) and DELAY in crawl:
+        figures["crawl_time_vs_concurrency.png"] = crawl_time_vs_concurrency(crawl)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, figure in figures.items():
+        path = out_dir / name
+        figure.savefig(path, dpi=100)
+        paths.append(path)
+    return paths

@@ -1,0 +1,86 @@
+"""Text tables of :mod:`hpexp.analysis.stats` results: the end-of-run job table and the
+report tables.
+
+Numbers are formatted here and nowhere else, so the terminal and the HTML report agree.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from hpexp.analysis.stats import SPEEDUPS, configuration_columns, summarize
+
+
+def _fixed(decimals: int, suffix: str = "") -> Callable[[float], str]:
+    return lambda v: "-" if pd.isna(v) else f"{v:.{decimals}f}{suffix}"
+
+
+def _seconds(value: float) -> str:
+    """Four significant digits, never in exponent notation: 0.0001546, 0.003370, 12.35."""
+    if pd.isna(value):
+        return "-"
+    return np.format_float_positional(value, precision=4, unique=False, fractional=False, trim="k")
+
+
+def _cv(row: pd.Series) -> str:
+    if pd.isna(row["cv"]):
+        return "-"
+    return f"{row['cv']:.1%}" + (" noisy" if row["unreliable"] else "")
+
+
+def _ci(row: pd.Series) -> str:
+    if pd.isna(row["ci_low_s"]):
+        return "-"
+    return f"[{_seconds(row['ci_low_s'])}, {_seconds(row['ci_high_s'])}]"
+
+
+SECONDS = ("median_s", "mean_s", "std_s", "min_s", "max_s", "iqr_s", "median_a_s", "median_b_s")
+FORMATS: dict[str, Callable[[float], str]] = {
+    **dict.fromkeys(SECONDS, _seconds),
+    **dict.fromkeys(SPEEDUPS, _fixed(2, "x")),
+    "efficiency": _fixed(2),
+    "ratio": _fixed(2, "x"),
+    "p_value": lambda v: "-" if pd.isna(v) else f"{v:.2g}",
+}
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A non-empty ``table`` as strings: seconds to 4 digits, speedups as ``1.9x``, the CI as one
+    column, and the coefficient of variation marked ``noisy`` where the median is unreliable."""
+    shown = table.copy()
+    if "cv" in shown:
+        shown["cv"] = shown.apply(_cv, axis=1)
+        shown = shown.drop(columns="unreliable")
+    if "ci_low_s" in shown:
+        at = shown.columns.get_loc("ci_low_s")
+        ci = shown.apply(_ci, axis=1)
+        shown = shown.drop(columns=["ci_low_s", "ci_high_s"])
+        shown.insert(at, "ci95_s", ci)
+    for column, form in FORMATS.items():
+        if column in shown:
+            shown[column] = shown[column].map(form)
+    return shown.astype(str).replace({"nan": "-", "<NA>": "-", "None": "-"})
+
+
+def as_text(table: pd.DataFrame) -> str:
+    return readable(table).to_string(index=False) if len(table) else "no results"
+
+
+def job_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One line per job, with its configuration's statistics from :func:`summarize`."""
+    keys = configuration_columns(frame)
+    jobs = frame.groupby(["sweep_id", "job"], observed=True, sort=True).agg(
+        **{key: (key, "first") for key in keys},
+        overrides=("overrides", "first"),
+        status=("status", lambda s: "ok" if (s == "ok").all() else "FAILED"),
+    )
+    stats = summarize(frame)[[*keys, "n", "median_s", "iqr_s", "cv", "unreliable", "speedup"]]
+    table = jobs.reset_index().merge(stats, on=keys, how="left")
+    columns = ["job", "workload", "executor", "workers", "n", "median_s", "iqr_s", "cv"]
+    return table[[*columns, "unreliable", "speedup", "status", "overrides"]]
+
+
+def format_summary(frame: pd.DataFrame) -> str:
+    """The table printed at the end of a run or sweep."""
+    return as_text(job_summary(frame)) if len(frame) else "no results"

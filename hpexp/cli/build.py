@@ -1,0 +1,107 @@
+"""From a composed config to a job of plain Python objects, validated before anything runs.
+
+Only a config group's own ``_target_`` is imported and called, with the group's values as plain
+data: a value typed on the command line is never instantiated, whatever ``_target_`` it holds.
+"""
+
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+from hydra._internal.utils import _locate
+from omegaconf import DictConfig, OmegaConf
+
+from hpexp.core.environment import library_versions, machine
+from hpexp.core.errors import ConfigError, MissingDependency, require_int, require_seconds
+from hpexp.core.executor import Executor
+from hpexp.core.progress import Progress
+from hpexp.core.trials import Job, run_trials
+from hpexp.core.workload import Workload
+from hpexp.results.rows import build_rows, parameters
+
+
+@dataclass
+class PlannedJob:
+    """A job ready to run, and the columns every one of its rows shares."""
+
+    job: Job
+    columns: dict[str, Any]
+
+    def measure(self) -> tuple[list[dict[str, Any]], str | None]:
+        """Run the job: its rows, and the traceback of the failure that ended it, if any."""
+        trials = run_trials(self.job)
+        return build_rows(self.columns, trials), trials.traceback
+
+
+def _plain(node: DictConfig) -> dict[str, Any]:
+    """A config node as plain containers: data to pass on and to pickle into workers."""
+    container = OmegaConf.to_container(node, resolve=True)
+    if not isinstance(container, dict):
+        raise ConfigError(str(node._key()), container, "a config group with a _target_")
+    return container
+
+
+def _missing_module(exc: BaseException) -> str | None:
+    """The top-level package that is not installed, if that is why ``exc`` happened."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ModuleNotFoundError) and seen.name:
+            package = seen.name.split(".")[0]
+            return package if importlib.util.find_spec(package) is None else None
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _build(group: str, params: dict[str, Any], base: type, **kwargs: Any) -> Any:
+    """Import the group's ``_target_``, check it is a ``base``, and call it with the values."""
+    key, target = f"{group}._target_", params.get("_target_", "")
+    try:
+        # hydra's own locator (get_class logs each failure before raising it; hydra-core is
+        # pinned below 1.4 in pyproject.toml)
+        cls = _locate(target)
+    except Exception as exc:
+        missing = _missing_module(exc)
+        if missing:
+            raise MissingDependency(key, target, missing) from None
+        raise ConfigError(key, target, f"an importable class ({_first_line(exc)})") from None
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise ConfigError(key, target, f"a subclass of {base.__qualname__}")
+    values = {k: v for k, v in params.items() if k != "_target_"}
+    try:
+        return cls(**values, **kwargs)
+    except ConfigError as exc:
+        raise exc.under(group) from None
+    except TypeError as exc:
+        raise ConfigError(key, target, f"a class taking these keys ({_first_line(exc)})") from None
+
+
+def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> PlannedJob:
+    """Validate every value and build the job; raises ConfigError before anything is written."""
+    workers = require_int("workers", cfg.workers, 1)
+    repeats = require_int("repeats", cfg.repeats, 1)
+    warmup = require_int("warmup", cfg.warmup, 0)
+    seed = require_int("seed", cfg.seed, 0)
+    trial_timeout_s = require_seconds("trial_timeout_s", cfg.trial_timeout_s)
+    workload_params = _plain(cfg.workload)
+    executor_params = _plain(cfg.executor)
+    workload = _build("workload", workload_params, Workload)
+    executor = _build("executor", executor_params, Executor, workers=workers)
+    columns = {
+        **identity,
+        "workers": workers,
+        **parameters("workload", workload_params),
+        **parameters("executor", executor_params),
+        **parameters("workload", workload.describe(workers)),
+        "seed": seed,
+        "warmup": warmup,
+        "repeats": repeats,
+        "trial_timeout_s": trial_timeout_s,
+        **machine(),
+        **library_versions(workload.libraries + executor.libraries),
+    }
+    job = Job(workload, executor, workers, repeats, warmup, seed, trial_timeout_s, progress)
+    return PlannedJob(job, columns)

@@ -1,0 +1,61 @@
+"""The Hydra callback: progress per job, the printed summary, the sweep's combined file and report.
+
+Failures go to :data:`hpexp.cli.run_report.REPORT` first, so the exit code never depends on
+printing or on the report.
+"""
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import JobReturn, JobStatus
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from hpexp.analysis.tables import format_summary
+from hpexp.cli.report import write_sweep_report
+from hpexp.cli.run_report import REPORT
+from hpexp.results.store import SWEEP_FILE, discard_bookkeeping, load_results, write_atomic
+
+
+def sweep_size(config: DictConfig) -> int:
+    """How many jobs the basic sweeper will launch for this sweep's overrides."""
+    params = config.hydra.sweeper.get("params") or {}
+    overrides = [*config.hydra.overrides.task, *(f"{k}={v}" for k, v in params.items())]
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return math.prod(len(list(o.sweep_string_iterator())) for o in parsed if o.is_sweep_override())
+
+
+class ResultsCallback(Callback):
+    def __init__(self) -> None:
+        self.jobs = 0
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self.jobs = sweep_size(config)
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        job = config.hydra.job
+        if self.jobs:
+            label = job.override_dirname or "defaults"
+            print(f"hpexp: job {job.num + 1}/{self.jobs} ({label})", file=sys.stderr)
+
+    def on_run_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
+        frame = job_return.return_value if job_return.status == JobStatus.COMPLETED else None
+        if frame is not None:
+            REPORT.record_failures(frame)  # first: the exit code must not depend on printing
+            print(format_summary(frame))
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        frame = load_results(sweep_dir)
+        if frame.empty:
+            discard_bookkeeping(sweep_dir, Path(config.results_dir))
+            return
+        REPORT.record_failures(frame)  # first: the exit code must not depend on what follows
+        write_atomic(frame, sweep_dir / SWEEP_FILE)
+        print(format_summary(frame))
+        print(f"hpexp: {len(frame)} rows in {sweep_dir / SWEEP_FILE}", file=sys.stderr)
+        if config.report:
+            write_sweep_report(frame, sweep_dir)

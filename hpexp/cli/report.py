@@ -1,0 +1,98 @@
+"""``python -m hpexp.report PATH [--out DIR]`` and ``python -m hpexp.report --compare A B``,
+and the report every sweep writes at its end.
+
+A report is the summary table on stdout plus a directory with PNG plots and an ``index.html``
+that shows the full table and every plot on one page. A comparison prints, per configuration
+found in both A and B, the ratio of medians and whether the difference is significant.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import pandas as pd
+
+from hpexp.analysis.stats import ALPHA, compare, summarize
+from hpexp.analysis.tables import as_text
+from hpexp.core.errors import ConfigError, HpexpError
+from hpexp.results.store import load_results
+
+REPORT_DIR = "report"
+#: left out of the terminal table to keep it readable (the HTML page has them)
+HTML_ONLY = ["mean_s", "std_s"]
+USAGE = "python -m hpexp.report PATH [--out DIR] | --compare A B"
+WHERE = "a results file, job dir, sweep dir or results root with results"
+
+
+def _load(path: str) -> pd.DataFrame:
+    try:
+        frame = load_results(path)
+    except FileNotFoundError:
+        raise ConfigError("PATH", path, WHERE) from None
+    if frame.empty:
+        raise ConfigError("PATH", path, WHERE)
+    return frame
+
+
+def report(path: str, out: str | None) -> None:
+    frame = _load(path)
+    root = Path(path)
+    out_dir = Path(out) if out else (root if root.is_dir() else root.parent) / REPORT_DIR
+    summary = summarize(frame)
+    print(as_text(summary.drop(columns=HTML_ONLY)))
+    from hpexp.analysis.html import write_summary_report  # matplotlib: only when drawing
+
+    index = write_summary_report(frame, summary, out_dir, str(root))
+    print(f"hpexp: report in {index}", file=sys.stderr)
+
+
+def write_sweep_report(frame: pd.DataFrame, sweep_dir: Path) -> None:
+    """Write a sweep's report; a failure is a warning, never a lost result or a failed sweep."""
+    try:
+        # here, not at the top: matplotlib costs every run's startup; a broken install only warns
+        from hpexp.analysis.html import write_report
+
+        index = write_report(frame, sweep_dir / REPORT_DIR, str(sweep_dir))
+    except Exception as exc:
+        print(f"hpexp: warning: no report for {sweep_dir}: {exc!r}", file=sys.stderr)
+    else:
+        print(f"hpexp: report in {index}", file=sys.stderr)
+
+
+def compare_paths(a: str, b: str) -> None:
+    comparison = compare(_load(a), _load(b))
+    if comparison.empty:
+        raise HpexpError(f"no configuration of '{a}' is also in '{b}'")
+    print(as_text(comparison))
+    print(
+        f"hpexp: ratio = median of B / median of A; verdict for B from a two-sided "
+        f"Mann-Whitney U test at alpha {ALPHA}",
+        file=sys.stderr,
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """Usage errors as one line, like every other hpexp error."""
+        self.exit(ConfigError.exit_code, f"hpexp: {message} (usage: {USAGE})\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = _Parser(prog="python -m hpexp.report", description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", metavar="PATH", help=WHERE)
+    parser.add_argument("--out", metavar="DIR", help="where to write (default: PATH/report)")
+    parser.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare B against A")
+    args = parser.parse_args(argv)
+    if (args.path is None) == (args.compare is None):
+        parser.error("give either PATH or --compare A B")
+    if args.compare and args.out:
+        parser.error("--out applies to a report, not to --compare")
+    try:
+        if args.compare:
+            compare_paths(*args.compare)
+        else:
+            report(args.path, args.out)
+    except HpexpError as exc:
+        print(f"hpexp: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)

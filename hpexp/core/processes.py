@@ -1,0 +1,118 @@
+"""Stopping what a job started: a child and what it started, or every descendant, within one
+bounded grace period.
+
+Pools, the delay server, dask clusters and gevent children are all children (or grandchildren)
+of this process, so one process-tree sweep stops them all, whichever executor started them and
+however it got stuck.
+"""
+
+import logging
+import os
+import signal
+import subprocess
+from contextlib import suppress
+from types import FrameType
+
+import psutil
+
+#: how long terminated processes get to exit before they are killed
+GRACE_S = 1.0
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT."""
+
+    exit_code = 143
+
+
+def raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def _quiet_child_signals() -> None:
+    """In a forked child: die on SIGTERM, leave SIGINT to the parent.
+
+    Without this a pool worker inherits the parent's handlers, so stopping it (or a terminal's
+    Ctrl-C, sent to the whole process group) prints a traceback from every worker.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+#: inherited by multiprocessing's resource tracker: after an interrupt it frees the semaphores
+#: of the processes hpexp stopped, and need not warn about each one after hpexp has exited
+_QUIET_RESOURCE_TRACKER = "ignore:::multiprocessing.resource_tracker"
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM raises :class:`Terminated` here; forked children stop quietly instead."""
+    signal.signal(signal.SIGTERM, raise_terminated)
+    os.register_at_fork(after_in_child=_quiet_child_signals)
+    filters = [f for f in os.environ.get("PYTHONWARNINGS", "").split(",") if f]
+    if _QUIET_RESOURCE_TRACKER not in filters:
+        os.environ["PYTHONWARNINGS"] = ",".join([*filters, _QUIET_RESOURCE_TRACKER])
+
+
+def stop_for_exit() -> None:
+    """After Ctrl-C or SIGTERM: stop every descendant, with every logger silenced first.
+
+    Libraries with their own event loop threads (dask's) log tracebacks about the processes
+    that were just stopped under them; the process is exiting, so hpexp's own last line is the
+    only one worth printing.
+    """
+    logging.disable(logging.CRITICAL)
+    terminate_descendants()
+
+
+def _is_resource_tracker(process: psutil.Process) -> bool:
+    """multiprocessing's (or loky's) bookkeeping process: it exits with us, then frees leaks.
+
+    Killing loky's makes loky relaunch it and print a traceback per temporary folder it lost.
+    """
+    with suppress(psutil.Error):
+        return "resource_tracker import main" in " ".join(process.cmdline())
+    return False
+
+
+def stop_processes(processes: list[psutil.Process], grace_s: float = GRACE_S) -> None:
+    """SIGTERM each process, then SIGKILL whatever is still alive after ``grace_s``; reap them."""
+    for process in processes:
+        with suppress(psutil.Error):
+            process.terminate()
+    _, alive = psutil.wait_procs(processes, timeout=grace_s)
+    for process in alive:
+        with suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(alive, timeout=grace_s)
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    with suppress(psutil.Error):
+        return psutil.Process(pid).children(recursive=True)
+    return []
+
+
+def stop_child(child: subprocess.Popen, grace_s: float = GRACE_S) -> int:
+    """Stop a child that was asked to exit (a stop message, its stdin closed) and all it started.
+
+    It gets ``grace_s`` to exit on its own, then is killed; it is always reaped. Returns its
+    exit code.
+    """
+    descendants = _descendants(child.pid)  # before it exits: orphans are reparented
+    try:
+        code = child.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        code = child.wait()
+    stop_processes([p for p in descendants if p.is_running()], grace_s)
+    return code
+
+
+def terminate_descendants(grace_s: float = GRACE_S) -> None:
+    """SIGTERM every descendant, then SIGKILL whatever is still alive after ``grace_s``.
+
+    The resource trackers are left alone: killing one mid-cleanup makes it print tracebacks,
+    and it stops by itself when this process exits.
+    """
+    everything = _descendants(os.getpid())
+    stop_processes([child for child in everything if not _is_resource_tracker(child)], grace_s)

@@ -1,0 +1,189 @@
+"""The trial loop: measure one job's runs and return what each run measured.
+
+Order per job: ``workload.prepare()`` (untimed), executor start (``setup_s``), ``warmup``
+unrecorded runs, then ``repeats`` measured runs. Only ``executor.run`` is inside ``wall_s``;
+tasks are made and results reduced outside it. A failure becomes a ``Trial`` with
+``status`` error or timeout, never an exception, so one broken repeat never costs the others.
+"""
+
+import gc
+import math
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
+
+from hpexp.core.errors import one_line
+from hpexp.core.executor import Executor
+from hpexp.core.processes import Terminated, stop_for_exit, terminate_descendants
+from hpexp.core.progress import Progress
+from hpexp.core.timers import measure
+from hpexp.core.workload import Workload
+
+
+@dataclass
+class Job:
+    """One job as plain Python objects, built and validated before anything runs."""
+
+    workload: Workload
+    executor: Executor
+    workers: int
+    repeats: int
+    warmup: int
+    seed: int
+    trial_timeout_s: float = 600.0
+    progress: Progress = field(default_factory=lambda: Progress("", enabled=False))
+
+
+@dataclass
+class Trial:
+    """What one measured run gave, or how the job failed (then ``wall_s`` and the rest are NaN)."""
+
+    repeat: int
+    started_at: datetime
+    setup_s: float
+    status: str = "ok"
+    error: str = ""
+    wall_s: float = math.nan
+    cpu_s: float = math.nan
+    max_rss_mb: float = math.nan
+    tasks: int | None = None
+    units: float = math.nan
+    #: the wall time of a perfectly concurrent run, for workloads that know it
+    ideal_s: float | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Trials:
+    """A job's trials, the executor's effective settings, and the full traceback of the failure
+    that ended it early, if any."""
+
+    trials: list[Trial]
+    settings: dict[str, Any]
+    traceback: str | None = None
+
+
+class TrialTimeout(BaseException):
+    """Raised in the main thread by SIGALRM when one run exceeds ``trial_timeout_s``.
+
+    A BaseException, so a workload's own ``except Exception`` (counting failed requests, say)
+    cannot swallow it.
+    """
+
+
+#: re-arming an overdue timer with 0 would disarm it: the shortest delay that still fires
+_AT_ONCE_S = 1e-6
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the body after ``seconds``, even inside a blocking wait on a pool.
+
+    A real signal (not a flag checked between bytecodes) also wakes the main thread from a
+    blocked lock acquire, which is where it waits for a hung pool. There is one SIGALRM timer
+    per process, so an outer one (pytest-timeout's, a caller's own) is kept: if it is due first
+    its handler runs, and what is left of it is armed again on the way out.
+    """
+    outer_handler = signal.getsignal(signal.SIGALRM)
+    outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
+    deadline = started + seconds
+    outer_deadline = started + outer_left
+    outer_pending = outer_left > 0
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        nonlocal outer_pending
+        if outer_pending and outer_deadline <= deadline:
+            outer_pending = False
+            if callable(outer_handler):
+                outer_handler(signum, frame)
+            signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), _AT_ONCE_S))
+            return
+        raise TrialTimeout
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_pending else seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, outer_handler)
+        if outer_pending:
+            left = max(outer_deadline - time.monotonic(), _AT_ONCE_S)
+            signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
+
+
+def _abandon(executor: Executor, stop_processes: Callable[[], None]) -> None:
+    """Stop a run that cannot finish: kill its processes, and do not wait for its threads."""
+    stop_processes()
+    with suppress(Exception):
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def run_trials(job: Job) -> Trials:
+    """Measure the job; a failure becomes a last ``error`` (or ``timeout``) trial.
+
+    Trials measured before a failure are kept. Ctrl-C and SIGTERM stop every process the job
+    started before they propagate.
+    """
+    trials: list[Trial] = []
+    setup_s = math.nan
+    task_count = 0
+    failure: tuple[str, str] | None = None
+    trace = None
+    try:
+        with ExitStack() as stack:
+            job.workload.prepare()
+            stack.callback(job.workload.close)
+            started = time.perf_counter()
+            stack.enter_context(job.executor)
+            setup_s = time.perf_counter() - started
+            try:
+                for _ in range(job.warmup):
+                    with time_limit(job.trial_timeout_s):
+                        job.executor.run(job.workload, job.workload.tasks(job.workers, job.seed))
+                for repeat in range(job.repeats):
+                    tasks = job.workload.tasks(job.workers, job.seed)
+                    task_count = len(tasks)
+                    started_at = datetime.now(UTC)
+                    gc.collect()  # the previous run's garbage is not this run's cost
+                    with time_limit(job.trial_timeout_s), measure() as timing:
+                        results = job.executor.run(job.workload, tasks)
+                    outcome = job.workload.reduce(results)
+                    trials.append(
+                        Trial(
+                            repeat=repeat,
+                            started_at=started_at,
+                            setup_s=setup_s,
+                            status="error" if outcome.error else "ok",
+                            error=outcome.error or "",
+                            wall_s=timing.wall_s,
+                            cpu_s=timing.cpu_s,
+                            max_rss_mb=timing.max_rss_mb,
+                            tasks=task_count,
+                            units=outcome.units,
+                            ideal_s=job.workload.ideal_s(job.workers),
+                            metrics=outcome.metrics,
+                        )
+                    )
+                    job.progress.update(repeat + 1, job.repeats)
+            except TrialTimeout:
+                _abandon(job.executor, terminate_descendants)
+                limit = f"a run exceeded trial_timeout_s={job.trial_timeout_s:g}"
+                failure = ("timeout", f"{limit}; its processes were stopped")
+            except (KeyboardInterrupt, Terminated):
+                _abandon(job.executor, stop_for_exit)
+                raise
+    except Exception as exc:
+        failure = ("error", one_line(exc))
+        trace = traceback.format_exc()
+    if failure is not None:
+        status, error = failure
+        trials.append(Trial(len(trials), datetime.now(UTC), setup_s, status, error))
+    return Trials(trials, job.executor.settings(task_count), trace)

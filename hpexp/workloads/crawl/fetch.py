@@ -1,0 +1,61 @@
+"""One request's result, and the synchronous client every generic executor uses.
+
+Each result records which client made it and that client's connection limit, so the limits
+every executor set land in the ``client`` and ``client_limit`` columns.
+"""
+
+import threading
+import time
+from typing import NamedTuple
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from hpexp.core.errors import one_line
+
+
+class Fetch(NamedTuple):
+    """One request's result: how long it took, what came back, and which client sent it.
+
+    A NamedTuple: cheap to create inside the timed region and to pickle back from workers.
+    """
+
+    latency_s: float
+    size: int
+    error: str | None
+    client: str
+    client_limit: int
+
+
+def status_error(status: int, body: bytes) -> str | None:
+    """None for a 200, else the status and the first line of the body (the server's reason)."""
+    if status == 200:
+        return None
+    first_line = body.decode(errors="replace").strip().splitlines()[:1]
+    return f"HTTP {status}" + (f": {first_line[0]}" if first_line else "")
+
+
+_threads = threading.local()
+
+
+def thread_session() -> requests.Session:
+    """This thread's own Session: requests does not promise a Session is thread-safe."""
+    session = getattr(_threads, "session", None)
+    if session is None:
+        session = requests.Session()
+        session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=1))
+        _threads.session = session
+    return session
+
+
+def fetch_with_requests(
+    session: requests.Session, url: str, timeout_s: float, client: str, limit: int
+) -> Fetch:
+    started = time.perf_counter()
+    try:
+        response = session.get(url, timeout=timeout_s)
+        body = response.content
+        error = status_error(response.status_code, body)
+    except requests.RequestException as exc:
+        return Fetch(time.perf_counter() - started, 0, one_line(exc), client, limit)
+    return Fetch(time.perf_counter() - started, len(body), error, client, limit)
