@@ -1,0 +1,40 @@
+"""Each default is written once, in ``conf/``: a built-in class's own keyword defaults (for
+Python callers) can never drift from its YAML, and the YAML names every keyword."""
+
+import inspect
+
+import pytest
+from hydra._internal.utils import _locate
+from omegaconf import OmegaConf
+
+from hpexp.cli.app import conf_dir
+
+CONFIGS = sorted((conf_dir() / "workload").glob("*.yaml")) + sorted(
+    (conf_dir() / "executor").glob("*.yaml")
+)
+#: given by hpexp itself, never by a group's YAML
+FROM_HPEXP = {"self", "workers"}
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_python_defaults_are_the_yaml_values(path):
+    values = OmegaConf.to_container(OmegaConf.load(path))
+    values.pop("defaults")
+    cls = _locate(values.pop("_target_"))
+    parameters = {
+        name: p for name, p in inspect.signature(cls.__init__).parameters.items()
+        if name not in FROM_HPEXP
+    }  # fmt: skip
+    assert set(values) == set(parameters), "the YAML names every keyword, and no other"
+    for name, value in values.items():
+        assert parameters[name].default == value, name
+
+
+def test_top_level_defaults_are_in_config_yaml_only():
+    from hpexp.cli.schema import HpexpConfig
+
+    schema = OmegaConf.structured(HpexpConfig)
+    config = OmegaConf.load(conf_dir() / "config.yaml")
+    for key in ("workers", "repeats", "warmup", "seed", "trial_timeout_s", "results_dir"):
+        assert OmegaConf.is_missing(schema, key), f"{key} has a second default in the schema"
+        assert key in config

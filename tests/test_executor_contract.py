@@ -1,0 +1,47 @@
+"""The executor contract suite (:mod:`hpexp.testing.executor_contract`) on every built-in
+executor, as ``conf/executor/`` registers them, and on the plugin example's own executor."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from hpexp.cli.app import conf_dir
+from hpexp.cli.build import _build
+from hpexp.core.executor import Executor
+from hpexp.testing.executor_contract import ExecutorContract
+
+#: the one registry of built-in executors: the options of the ``executor`` config group
+BUILT_IN = sorted(path.stem for path in (conf_dir() / "executor").glob("*.yaml"))
+
+
+def from_config(name: str, workers: int) -> Executor:
+    """The executor ``executor=<name>`` builds, with its YAML's values, as the CLI builds it."""
+    params = OmegaConf.to_container(OmegaConf.load(conf_dir() / "executor" / f"{name}.yaml"))
+    params.pop("defaults")
+    return _build("executor", params, Executor, workers=workers)
+
+
+def test_every_built_in_executor_is_here():
+    assert BUILT_IN == [
+        "asyncio", "dask", "gevent", "joblib", "pool", "serial", "threads", "tornado"
+    ]  # fmt: skip
+
+
+class TestBuiltInExecutors(ExecutorContract):
+    @pytest.fixture(params=BUILT_IN)
+    def make_executor(self, request):
+        return lambda workers: from_config(request.param, workers)
+
+
+class TestAUsersExecutor(ExecutorContract):
+    """The plugin example's ``Reversed`` executor: a user runs the same suite on their own."""
+
+    @pytest.fixture
+    def make_executor(self, monkeypatch):
+        monkeypatch.syspath_prepend(str(Path(__file__).parent / "plugin_example"))
+        from sleepy import Reversed
+
+        yield Reversed
+        sys.modules.pop("sleepy", None)
