@@ -27,7 +27,7 @@ from hpexp.cli.app import conf_dir
 
 
 def bare_deque(calls: int) -> float:
-    """The seed's loop by hand, with a deque and an end: callbacks per second.
+    """The book's loop by hand, with a deque and an end: callbacks per second.
 
     ``append`` is bound once, as hpexp's chain does, so the baseline is the fastest hand-written
     form rather than one hpexp could beat by a method lookup.

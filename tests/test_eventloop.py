@@ -1,5 +1,5 @@
 """The eventloop workload: exact call counts on every executor and style, with real pools,
-loops and the patched gevent child; the seed's loop that now terminates; the count check."""
+loops and the patched gevent child; the book's loop that now terminates; the count check."""
 
 import sys
 from collections import deque
@@ -106,7 +106,7 @@ def test_the_seed_loop_terminates_after_exactly_its_calls():
     finished = []
     do_hello, count = callback_chain(LOOP_CALLS, queue.append, lambda: finished.append(count()))
     queue.append(do_hello)
-    run_loop(queue)  # the seed's `while True` would never return
+    run_loop(queue)  # the book's `while True` would never return
     assert (count(), finished, len(queue)) == (LOOP_CALLS, [LOOP_CALLS], 0)
 
 

@@ -1,4 +1,4 @@
-"""What every driver returns, the seed's hello/world pair, and the clock they share."""
+"""What every driver returns, the book's hello/world pair, and the clock they share."""
 
 import math
 import time
@@ -58,9 +58,9 @@ class Stopwatch:
 def callback_chain(
     target: int, schedule: Schedule, finish: Callable[[], None]
 ) -> tuple[Callable[[], None], Callable[[], int]]:
-    """The seed's pair: ``do_hello`` schedules ``do_world`` and vice versa, ``target`` calls in all.
+    """The book's pair: ``do_hello`` schedules ``do_world`` and vice versa, ``target`` calls in all.
 
-    Unlike the seed's endless loop, the last call schedules nothing and calls ``finish``, so a
+    Unlike the book's endless loop, the last call schedules nothing and calls ``finish``, so a
     loop that runs until its queue is empty terminates. Returns the first call to schedule and
     a function that reads how many calls have run (closures, not attributes: they are faster,
     so the chain adds as little as possible to the primitive it measures).

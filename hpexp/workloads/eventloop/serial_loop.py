@@ -1,6 +1,6 @@
-"""The seed's event loop in one thread: a queue of functions, run until it is empty.
+"""The book's event loop in one thread: a queue of functions, run until it is empty.
 
-The queue is a ``collections.deque``, not the seed's ``queue.Queue``: ``Queue`` exists to hand
+The queue is a ``collections.deque``, not the book's ``queue.Queue``: ``Queue`` exists to hand
 work between threads and takes a lock and a condition on every ``put`` and ``get``; one thread
 needs none of that, and ``deque.append`` / ``popleft`` are O(1), so the loop measures
 scheduling itself rather than locking.
@@ -19,7 +19,7 @@ FUTURE = "deque loop + Future per call"
 
 
 def run_loop(queue: deque[Callable[[], None]]) -> None:
-    """``EventLoop.start`` of the seed, ending when no function is left to run."""
+    """The book's ``EventLoop.start``, ending when no function is left to run."""
     popleft = queue.popleft
     while queue:
         popleft()()

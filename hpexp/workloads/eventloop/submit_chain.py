@@ -1,6 +1,6 @@
 """Chains of ``executor.submit`` round trips: threads, process pools, dask.
 
-Every call is one task on the executor (``do_hello`` / ``do_world``, alternating as in the seed),
+Every call is one task on the executor (``do_hello`` / ``do_world``, alternating as in the book),
 and the next one is submitted only when the previous one has completed, so a chain measures the
 round-trip dispatch latency; ``chains`` > 1 keeps that many round trips in flight. Each task
 returns the chain's call count plus one, so the count proves every call ran where it was sent.

@@ -1,6 +1,6 @@
 """The book's hello/world event loop (chapter 8): what one scheduled call costs on each model.
 
-The seed's loop is a queue of functions where ``do_hello`` schedules ``do_world`` and vice versa,
+The book's loop is a queue of functions where ``do_hello`` schedules ``do_world`` and vice versa,
 forever. Here it ends after ``callbacks`` calls, split over ``chains`` independent chains in
 flight at once, and each executor runs it with its concurrency model's own primitive (one driver
 module per model, beside this one): the dispatch overhead per call decides whether a model can
@@ -83,7 +83,7 @@ class HelloWorldLoop(Workload):
         return list(range(self.chains))
 
     def run(self, task: int) -> ChainRun:
-        """The generic path: chain ``task`` alone, as the seed's loop in the calling thread."""
+        """The generic path: chain ``task`` alone, as the book's loop in the calling thread."""
         target = self.targets(GENERIC)[task]
         (loop,) = serial_loop.run([target], self.style)
         return ChainRun(GENERIC, GENERIC_PRIMITIVE, task, loop.calls, loop.started, loop.finished)
