@@ -208,3 +208,27 @@ def test_a_parameter_only_some_executors_have_still_matches_its_baselines():
     assert (spawn["speedup"], spawn["speedup_vs_serial"]) == (1.25, 2.0)
     assert row(summary, executor="serial")["speedup"] == 1.0
     assert len(hpexp.compare(df, df)) == 5
+
+
+def test_two_close_runs_are_reliable_and_counts_are_integers():
+    summary = hpexp.summarize(frame(runs("pool", 1, [1.00, 1.01])))
+    assert not summary["unreliable"].item(), "n=2 with cv 0.7% is enough to trust"
+    assert summary["errors"].dtype == "int64"
+    assert summary["n"].dtype == "int64"
+
+
+def test_a_frame_without_status_counts_every_row_as_measured():
+    summary = hpexp.summarize(frame(runs("pool", 1, [1.0, 2.0, 3.0])).drop(columns="status"))
+    assert (summary["n"].item(), summary["errors"].item()) == (3, 0)
+
+
+def test_categorical_identity_makes_no_rows_for_combinations_never_run(tmp_path):
+    df = frame(runs("serial", 1, [2.0, 2.0]), runs("pool", 2, [1.0, 1.0], workload="crawl"))
+    for column in ("workload", "executor"):
+        df[column] = df[column].astype("category")
+    summary = hpexp.summarize(df)
+    assert sorted(zip(summary["workload"], summary["executor"], strict=True)) == [
+        ("crawl", "pool"),
+        ("pi", "serial"),
+    ]
+    assert len(hpexp.compare(df, df)) == 2

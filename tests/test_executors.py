@@ -12,8 +12,10 @@ from importlib import metadata
 import pytest
 
 from hpexp import Outcome, Workload
+from hpexp.core.errors import ConfigError
 from hpexp.core.model import Model
 from hpexp.core.trials import Job, run_trials
+from hpexp.executors.joblib_parallel import JoblibExecutor
 from hpexp.executors.process_pool import ProcessPoolExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.threads import ThreadsExecutor
@@ -220,3 +222,59 @@ def test_rows_record_the_machine_they_ran_on(make_config):
     assert row["hpexp_version"] == metadata.version("hpexp")
     assert row["version.numpy"] == metadata.version("numpy")
     assert row["cpu_model"]
+
+
+JOBLIB_REFUSALS = [
+    ({"backend": "ray"}, "'backend': 'ray' (allowed: loky | threading | multiprocessing | dask)"),
+    ({"batch_size": 0}, "'batch_size': 0 (allowed: null | auto | an integer >= 1)"),
+    ({"batch_size": "big"}, "'batch_size': 'big' (allowed: null | auto | an integer >= 1)"),
+    ({"batch_size": True}, "'batch_size': True (allowed: null | auto | an integer >= 1)"),
+    ({"batch_size": 2.5}, "'batch_size': 2.5 (allowed: null | auto | an integer >= 1)"),
+    (
+        {"address": "tcp://127.0.0.1:8786"},
+        "'address': 'tcp://127.0.0.1:8786' (allowed: null unless backend is dask)",
+    ),
+    ({"connect_timeout_s": 0}, "'connect_timeout_s': 0 (allowed: a number of seconds > 0)"),
+]
+POOL_REFUSALS = [
+    ({"start_method": "bogus"}, "'start_method': 'bogus' (allowed: fork | spawn | forkserver)"),
+    ({"chunksize": 0}, "'chunksize': 0 (allowed: an integer >= 1)"),
+    ({"chunksize": 1.5}, "'chunksize': 1.5 (allowed: an integer >= 1)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("executor", "kwargs", "message"),
+    [(JoblibExecutor, *case) for case in JOBLIB_REFUSALS]
+    + [(ProcessPoolExecutor, *case) for case in POOL_REFUSALS],
+)
+def test_bad_executor_values_are_refused_in_one_line(executor, kwargs, message):
+    with pytest.raises(ConfigError) as refused:
+        executor(2, **kwargs)
+    assert str(refused.value) == f"invalid value for {message}"
+
+
+def test_good_executor_values_are_kept_and_recorded():
+    auto = JoblibExecutor(3, backend="threading", batch_size="auto")
+    assert (auto.backend, auto.batch_size, auto.address, auto.connect_timeout_s) == (
+        "threading",
+        "auto",
+        None,
+        10.0,
+    )
+    assert auto.chunksize_for(100) is None
+    assert auto.settings(100) == {
+        "n_jobs": 3,
+        "backend": "threading",
+        "batch_size": "auto",
+        "pre_dispatch": "2*n_jobs",
+    }
+    assert JoblibExecutor(2, batch_size=4).chunksize_for(100) == 4
+    assert JoblibExecutor(2).chunksize_for(9) == 5
+    on_dask = JoblibExecutor(2, backend="dask", address="tcp://127.0.0.1:8786")
+    assert on_dask.settings(4)["cluster"] == "existing"
+    assert on_dask.settings(4)["n_jobs"] is None, "unknown until connected"
+    pool = ProcessPoolExecutor(2)
+    assert pool.start_method == multiprocessing.get_all_start_methods()[0]
+    assert pool.settings(9) == {"max_workers": 2, "start_method": pool.start_method, "chunksize": 5}
+    assert ProcessPoolExecutor(2, chunksize=3).settings(100)["chunksize"] == 3

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import hpexp
+from hpexp.results.resume import complete_results
 from hpexp.results.schema import REQUIRED
-from hpexp.results.store import SWEEP_FILE, to_frame, write_atomic
+from hpexp.results.store import SWEEP_FILE, discard_bookkeeping, to_frame, write_atomic
 
 
 def rows(sweep_id, job, n=2, **extra):
@@ -52,6 +53,8 @@ def test_sweep_file_and_job_files_are_not_double_counted(tmp_path):
     everything = hpexp.load_results(tmp_path)
     assert len(everything) == 3 * 2 + 2
     assert everything["started_at"].is_monotonic_increasing
+    assert list(everything.index) == list(range(8))
+    assert list(everything["job"]) == [0, 0, 0, 0, 1, 1, 2, 2], "by start time, then job"
     assert everything["extra_metric"].notna().sum() == 2
 
     # a sweep file copied away from its job files still loads on its own
@@ -106,3 +109,60 @@ def test_reader_never_sees_a_partial_file(tmp_path):
     assert not failures
     assert seen
     assert set(seen) <= {2, 20_000}
+
+
+IDENTITY = {"overrides": "workers=1", "config_hash": "abc"}
+
+
+def job_dir_with(tmp_path, statuses, **changes):
+    """A job dir holding one row per status, as a finished job would."""
+    made = rows("s", 0, n=len(statuses))
+    for row, status in zip(made, statuses, strict=True):
+        row.update(IDENTITY, **changes, status=status)
+    frame = to_frame(made)
+    write_atomic(frame, tmp_path / "0" / "results.parquet")
+    return tmp_path / "0"
+
+
+def test_complete_results_stand_in_for_a_rerun(tmp_path):
+    job = job_dir_with(tmp_path, ["ok", "ok"])
+    earlier = complete_results(job, IDENTITY, repeats=2)
+    assert earlier is not None
+    assert list(earlier["status"]) == ["ok", "ok"]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "changes", "repeats"),
+    [
+        (["ok", "ok"], {}, 3),  # fewer rows than repeats
+        (["ok", "error"], {}, 2),  # a failed repeat
+        (["timeout"], {}, 1),  # one row, not ok
+        (["ok", "ok"], {"overrides": "workers=2"}, 2),  # another sweep's job
+        (["ok", "ok"], {"config_hash": "def"}, 2),  # the config changed since
+    ],
+)
+def test_incomplete_or_stale_results_are_run_again(tmp_path, statuses, changes, repeats):
+    assert complete_results(job_dir_with(tmp_path, statuses, **changes), IDENTITY, repeats) is None
+
+
+def test_a_missing_job_dir_is_run(tmp_path):
+    assert complete_results(tmp_path / "never", IDENTITY, repeats=1) is None
+
+
+def test_discard_bookkeeping_removes_only_hydras_files_and_empty_dirs(tmp_path):
+    root = tmp_path / "results"
+    job = root / "sweeps" / "d" / "t" / "0"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("x")
+    (job / "hpexp.log").write_text("x")
+    keep = root / "sweeps" / "d" / "other.txt"
+    keep.write_text("a user's file")
+    discard_bookkeeping(job, root)
+    assert not (root / "sweeps" / "d" / "t").exists(), "emptied dirs are pruned"
+    assert keep.read_text() == "a user's file"
+    assert root.is_dir(), "the results root itself stays"
+    lone = root / "runs" / "d" / "t"
+    (lone / ".hydra").mkdir(parents=True)
+    discard_bookkeeping(lone, root)
+    assert not (root / "runs").exists()
+    assert root.is_dir()

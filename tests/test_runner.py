@@ -1,5 +1,6 @@
 """The trial loop: what runs (warmup, repeats), what is timed, and what a timeout stops."""
 
+import math
 import signal
 import time
 
@@ -102,3 +103,67 @@ def test_an_outer_alarm_due_first_runs_its_own_handler(outer_alarm):
     with pytest.raises(OuterAlarm), time_limit(30):
         time.sleep(5)
     assert time.monotonic() - started < 1
+
+
+class Judged(Workload):
+    """Two 10 ms tasks; a known ideal time; its second measured run reduces to a wrong result."""
+
+    def __init__(self) -> None:
+        self.seeds: list[int] = []
+        self.reduced = 0
+
+    def tasks(self, workers, seed):
+        self.seeds.append(seed)
+        return [0.01, 0.01]
+
+    def run(self, task):
+        time.sleep(task)
+        return task
+
+    def ideal_s(self, workers):
+        return 0.02 / workers
+
+    def reduce(self, results):
+        self.reduced += 1
+        error = "wrong on purpose" if self.reduced == 2 else None  # warmup runs are not reduced
+        return Outcome(metrics={"slept_s": sum(results)}, units=len(results), error=error)
+
+
+def test_a_trial_records_exactly_what_its_run_measured():
+    workload = Judged()
+    job = Job(workload, SerialExecutor(1), workers=1, repeats=2, warmup=1, seed=7)
+    result = run_trials(job)
+    first, second = result.trials
+    assert workload.seeds == [7, 7, 7], "warmup and repeats run the same seed's tasks"
+    assert (first.repeat, first.status, first.error) == (0, "ok", "")
+    assert (second.repeat, second.status, second.error) == (1, "error", "wrong on purpose")
+    assert (first.tasks, first.units, first.ideal_s) == (2, 2, 0.02)
+    assert first.metrics == {"slept_s": 0.02}
+    assert 0.02 <= first.wall_s < 0.5
+    assert 0 <= first.setup_s < 1
+    assert first.setup_s == second.setup_s, "one setup per job"
+    assert first.started_at < second.started_at
+    assert (result.settings, result.traceback) == ({}, None)
+
+
+class BrokenStart(SerialExecutor):
+    def start(self):
+        raise OSError("no pool today")
+
+
+def test_a_failure_before_measuring_is_one_unmeasured_trial():
+    result = run_trials(Job(Judged(), BrokenStart(1), workers=1, repeats=3, warmup=1, seed=0))
+    (trial,) = result.trials
+    assert (trial.repeat, trial.status, trial.error) == (0, "error", "OSError: no pool today")
+    assert trial.tasks is None
+    assert math.isnan(trial.wall_s)
+    assert math.isnan(trial.setup_s), "the start never finished"
+    assert "OSError: no pool today" in result.traceback
+
+
+def test_the_pool_settings_come_with_the_trials():
+    result = run_trials(
+        Job(Judged(), ProcessPoolExecutor(2), workers=2, repeats=1, warmup=0, seed=0)
+    )
+    assert result.settings["max_workers"] == 2
+    assert result.settings["chunksize"] == 1, "two tasks on two workers"

@@ -12,7 +12,7 @@ from typing import Any
 
 import joblib
 
-from hpexp.core.errors import ConfigError, require_choice, require_int
+from hpexp.core.errors import ConfigError, require_choice
 from hpexp.core.executor import Executor, completed_future, even_chunksize, started
 from hpexp.core.model import Model
 from hpexp.executors.dask_connection import (
@@ -29,6 +29,10 @@ BACKENDS = ("loky", "threading", "multiprocessing", "dask")
 
 def _noop(index: int) -> int:
     return index
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 class JoblibExecutor(Executor):
@@ -57,10 +61,8 @@ class JoblibExecutor(Executor):
         if self.address is not None and self.backend != "dask":
             raise ConfigError("address", address, "null unless backend is dask")
         self.connect_timeout_s = check_timeout(connect_timeout_s)
-        if batch_size is not None and batch_size != "auto":
-            if not isinstance(batch_size, int) or isinstance(batch_size, bool):
-                raise ConfigError("batch_size", batch_size, "null | auto | an integer >= 1")
-            require_int("batch_size", batch_size, 1)
+        if batch_size not in (None, "auto") and not _positive_int(batch_size):
+            raise ConfigError("batch_size", batch_size, "null | auto | an integer >= 1")
         self.batch_size = batch_size
         self._parallel: joblib.Parallel | None = None
         self._dask: DaskConnection | None = None
