@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import hpexp
-from hpexp.analysis.stats import median_ci
+from hpexp.analysis.stats import COMPARISON, median_ci
 from hpexp.analysis.tables import format_summary
 from hpexp.results.store import empty_frame
 
@@ -232,3 +232,15 @@ def test_categorical_identity_makes_no_rows_for_combinations_never_run(tmp_path)
         ("pi", "serial"),
     ]
     assert len(hpexp.compare(df, df)) == 2
+
+
+def test_compare_names_its_columns_and_counts_each_side():
+    a = frame(runs("pool", 1, [1.0, 2.0, 3.0]))
+    b = frame(runs("pool", 1, [2.0, 4.0, 6.0, 8.0]))
+    (row,) = hpexp.compare(a, b).to_dict("records")
+    assert list(row) == ["workload", "executor", "workers", *COMPARISON]
+    assert (row["n_a"], row["n_b"], row["median_a_s"], row["median_b_s"]) == (3, 4, 2.0, 5.0)
+    assert row["ratio"] == 2.5
+    nothing = hpexp.compare(a, frame(runs("serial", 1, [1.0])))
+    assert nothing.empty
+    assert list(nothing.columns) == ["workload", "executor", "workers", *COMPARISON]

@@ -2,12 +2,13 @@
 
 import concurrent.futures
 import multiprocessing
+import resource
 import time
 
 import psutil
 import pytest
 
-from hpexp.core.timers import measure
+from hpexp.core.timers import _peak_rss_mb, measure
 
 BUSY_S = 0.3
 #: psutil and getrusage read CPU time in clock ticks (10 ms); a few per process
@@ -71,3 +72,23 @@ def test_wall_s_is_the_region_alone():
         time.sleep(0.2)
     assert 0.2 <= timing.wall_s < 0.35
     assert timing.cpu_s < 0.05, "sleeping uses no CPU"
+
+
+def vm_hwm_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def test_peak_rss_is_the_sum_of_every_process_peak():
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=context) as pool:
+        list(pool.map(abs, [1, 2]))
+        tree = [psutil.Process(), *psutil.Process().children(recursive=True)]
+        expected = sum(vm_hwm_mb(p.pid) for p in tree)
+        assert _peak_rss_mb(tree, reset_ok=True) == pytest.approx(expected)
+
+
+def test_without_a_peak_reset_it_is_this_process_lifetime_peak():
+    lifetime = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    assert _peak_rss_mb([psutil.Process()], reset_ok=False) == pytest.approx(lifetime, abs=1)
