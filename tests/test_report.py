@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 import hpexp
-from hpexp.analysis.plots import crawl_time_vs_concurrency, write_plots
+from hpexp.analysis.plots import (
+    crawl_time_vs_concurrency,
+    speedup_vs_workers,
+    time_vs_workers,
+    write_plots,
+)
 from hpexp.cli.report import write_sweep_report
 from tests.conftest import run_cli
 
@@ -145,3 +150,24 @@ def test_crawl_figure_is_written_even_for_a_single_delay(tmp_path):
     names = sorted(p.name for p in paths)
     assert names == ["crawl_time_vs_concurrency.png", "speedup_crawl.png", "time_crawl.png"]
     assert all(p.read_bytes().startswith(PNG_SIGNATURE) for p in paths)
+
+
+def test_time_and_speedup_figures_draw_the_summary():
+    df = pd.DataFrame(
+        {"workload": "pi", "executor": executor, "workers": workers, "wall_s": wall,
+         "status": "ok", "cpu_count": 2}
+        for executor, scale in (("pool", 1.0), ("threads", 2.0))
+        for workers, base in ((1, 4.0), (2, 2.0), (4, 1.5))
+        for wall in (base * scale * 0.99, base * scale, base * scale * 1.01)
+    )  # fmt: skip
+    summary = hpexp.summarize(df)
+    time_axes = time_vs_workers(summary, "pi").axes[0]
+    curves = {line.get_label(): line for line in time_axes.get_lines()}
+    assert {"pool", "threads"} <= set(curves)
+    assert list(curves["pool"].get_xdata()) == [1, 2, 4]
+    assert list(curves["pool"].get_ydata()) == pytest.approx([4.0, 2.0, 1.5])
+    assert list(curves["threads"].get_ydata()) == pytest.approx([8.0, 4.0, 3.0])
+    speedup_axes = speedup_vs_workers(summary, "pi", cpu_count=2).axes[0]
+    lines = {line.get_label(): line for line in speedup_axes.get_lines()}
+    assert list(lines["pool"].get_ydata()) == pytest.approx([1.0, 2.0, 4.0 / 1.5])
+    assert "2 CPUs" in lines, "the machine's CPU count is marked"
