@@ -33,11 +33,11 @@ class PlannedJob:
         return build_rows(self.columns, trials), trials.traceback
 
 
-def _plain(node: DictConfig) -> dict[str, Any]:
-    """A config node as plain containers: data to pass on and to pickle into workers."""
-    container = OmegaConf.to_container(node, resolve=True)
+def _plain(group: str, node: Any) -> dict[str, Any]:
+    """A group's config node as plain containers: data to pass on and to pickle into workers."""
+    container = OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
     if not isinstance(container, dict):
-        raise ConfigError(str(node._key()), container, "a config group with a _target_")
+        raise ConfigError(group, container, "a config group with a _target_")
     return container
 
 
@@ -86,8 +86,8 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     warmup = require_int("warmup", cfg.warmup, 0)
     seed = require_int("seed", cfg.seed, 0)
     trial_timeout_s = require_seconds("trial_timeout_s", cfg.trial_timeout_s)
-    workload_params = _plain(cfg.workload)
-    executor_params = _plain(cfg.executor)
+    workload_params = _plain("workload", cfg.workload)
+    executor_params = _plain("executor", cfg.executor)
     workload = _build("workload", workload_params, Workload)
     executor = _build("executor", executor_params, Executor, workers=workers)
     columns = {
