@@ -67,13 +67,21 @@ def as_text(table: pd.DataFrame) -> str:
     return readable(table).to_string(index=False) if len(table) else "no results"
 
 
+def _job_status(statuses: pd.Series) -> str:
+    """``ok``, ``skipped`` (an executor that cannot run the cell) or ``FAILED``."""
+    for verdict in ("ok", "skipped"):
+        if (statuses == verdict).all():
+            return verdict
+    return "FAILED"
+
+
 def job_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """One line per job, with its configuration's statistics from :func:`summarize`."""
     keys = configuration_columns(frame)
     jobs = frame.groupby(["sweep_id", "job"], observed=True, sort=True).agg(
         **{key: (key, "first") for key in keys},
         overrides=("overrides", "first"),
-        status=("status", lambda s: "ok" if (s == "ok").all() else "FAILED"),
+        status=("status", _job_status),
     )
     stats = summarize(frame)[[*keys, "n", "median_s", "iqr_s", "cv", "unreliable", "speedup"]]
     table = jobs.reset_index().merge(stats, on=keys, how="left")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from hpexp.core.errors import ConfigError
+from hpexp.results.schema import NOT_FAILED
 
 
 @dataclass
@@ -29,7 +30,7 @@ class RunReport:
         self.failed_jobs.clear()
 
     def record_failures(self, frame: pd.DataFrame) -> None:
-        failed = frame[frame["status"] != "ok"]
+        failed = frame[~frame["status"].isin(NOT_FAILED)]
         for (job, overrides), rows in failed.groupby(["job", "overrides"], observed=True):
             self.failed_jobs.append(
                 f"job {job} ({overrides or 'defaults'}): {rows['error'].iloc[0]}"

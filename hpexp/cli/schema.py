@@ -76,6 +76,37 @@ class AsyncioConfig:
 
 
 @dataclass
+class MpPoolConfig:
+    _target_: str = MISSING
+    start_method: str | None = MISSING
+    method: str = MISSING
+    chunksize: int | None = MISSING
+    maxtasksperchild: int | None = MISSING
+
+
+@dataclass
+class MpDummyConfig:
+    _target_: str = MISSING
+    method: str = MISSING
+    chunksize: int | None = MISSING
+
+
+@dataclass
+class MpQueueConfig:
+    _target_: str = MISSING
+    start_method: str | None = MISSING
+    feeder: str = MISSING
+    batch: int = MISSING
+
+
+@dataclass
+class MpPipeConfig:
+    _target_: str = MISSING
+    start_method: str | None = MISSING
+    deal: str = MISSING
+
+
+@dataclass
 class HpexpConfig:
     """Top-level keys. ``workload``/``executor`` are open nodes so users can plug in their own."""
 
@@ -104,6 +135,10 @@ SCHEMAS: dict[str, dict[str, type]] = {
         "tornado": TargetOnlyConfig,
         "gevent": TargetOnlyConfig,
         "dask": DaskConfig,
+        "mp_pool": MpPoolConfig,
+        "mp_dummy": MpDummyConfig,
+        "mp_queue": MpQueueConfig,
+        "mp_pipe": MpPipeConfig,
     },
 }
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 from hpexp.core.errors import require_int
 from hpexp.core.model import Model
+from hpexp.core.shared import CannotShare
 from hpexp.core.workload import Workload
 
 #: how long starting a pool's workers may take before setup is declared failed
@@ -42,9 +43,23 @@ class Executor(concurrent.futures.Executor):
     model: ClassVar[Model | None] = None
     #: distributions whose versions are recorded as ``version.<name>`` columns
     libraries: ClassVar[tuple[str, ...]] = ()
+    #: every task runs in this process (threads, event loops), so state set here reaches them
+    workers_in_this_process: ClassVar[bool] = False
 
     def __init__(self, workers: int) -> None:
         self.workers = require_int("workers", workers, 1)
+
+    def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+        """Run ``initializer(*initargs)`` in every worker as it starts; called before ``start``.
+
+        The stdlib's ``initializer``/``initargs``: how a workload's shared state (a
+        ``multiprocessing.Value``, a lock, an array) reaches workers, which can inherit it only
+        as they are created. Executors whose workers are not theirs to create (a dask cluster)
+        raise :class:`~hpexp.core.shared.CannotShare`, and the cell is skipped.
+        """
+        if not self.workers_in_this_process:
+            raise CannotShare(f"{type(self).__name__} cannot hand shared state to its workers")
+        initializer(*initargs)
 
     def start(self) -> None:
         """Start pools, loops or clusters so the first measured run pays no start-up cost."""

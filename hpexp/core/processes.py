@@ -6,10 +6,14 @@ of this process, so one process-tree sweep stops them all, whichever executor st
 however it got stuck.
 """
 
+import ctypes
 import logging
 import os
 import signal
 import subprocess
+import sys
+import threading
+import time
 from contextlib import suppress
 from types import FrameType
 
@@ -17,6 +21,10 @@ import psutil
 
 #: how long terminated processes get to exit before they are killed
 GRACE_S = 1.0
+#: prctl(2) option: the signal this process gets when the thread that created it exits
+_PR_SET_PDEATHSIG = 1
+#: how often a worker looks whether its parent is still alive
+WATCH_S = 0.2
 
 
 class Terminated(BaseException):
@@ -51,6 +59,32 @@ def install_signal_handlers() -> None:
     filters = [f for f in os.environ.get("PYTHONWARNINGS", "").split(",") if f]
     if _QUIET_RESOURCE_TRACKER not in filters:
         os.environ["PYTHONWARNINGS"] = ",".join([*filters, _QUIET_RESOURCE_TRACKER])
+
+
+def exit_with_parent() -> None:
+    """In a worker process: exit at once when its parent dies, even if that was by SIGKILL.
+
+    Nothing runs in a parent killed with SIGKILL, and a pool worker blocked on its task queue
+    would wait forever. A parent's death reparents its children at once, so a daemon thread
+    that sees the parent pid change ends the worker. (The kernel's ``PR_SET_PDEATHSIG`` is
+    tied to the *thread* that forked, so a pool that replaces workers from a helper thread
+    would see them killed when that thread ends, some holding the pool's locks.)
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hpexp-watch-parent", daemon=True).start()
+
+
+def dies_with_this_process() -> None:
+    """``preexec_fn`` of a ``subprocess.Popen`` from the main thread: the child is killed
+    (``PR_SET_PDEATHSIG``, Linux) when this process dies. Elsewhere it does nothing."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def stop_for_exit() -> None:

@@ -22,6 +22,7 @@ from hpexp.core.errors import one_line
 from hpexp.core.executor import Executor
 from hpexp.core.processes import Terminated, stop_for_exit, terminate_descendants
 from hpexp.core.progress import Progress
+from hpexp.core.shared import CannotShare, install, uninstall
 from hpexp.core.timers import measure
 from hpexp.core.workload import Workload
 
@@ -141,6 +142,15 @@ def run_trials(job: Job) -> Trials:
         with ExitStack() as stack:
             job.workload.prepare()
             stack.callback(job.workload.close)
+            state = job.workload.shared_state()
+            if state is not None:
+                stack.callback(uninstall)
+                try:
+                    job.executor.hand_over(install, (state,))
+                except CannotShare as exc:
+                    reason = f"{exc}; {type(job.workload).__name__} needs shared state"
+                    skipped = Trial(0, datetime.now(UTC), math.nan, "skipped", reason)
+                    return Trials([skipped], job.executor.settings(0))
             started = time.perf_counter()
             stack.enter_context(job.executor)
             setup_s = time.perf_counter() - started

@@ -43,6 +43,15 @@ class Workload(ABC):
     def close(self) -> None:
         """Stop what :meth:`prepare` started; called even when a run failed."""
 
+    def shared_state(self) -> Any:
+        """State every worker needs at its start (a flag, a counter, a lock), or None.
+
+        Called once per job after :meth:`prepare`; the executor hands it to each worker as it
+        starts, and tasks read it with :func:`hpexp.core.shared.installed`. An executor that
+        cannot hand it over makes the cell ``status=skipped``.
+        """
+        return None
+
     def describe(self, workers: int) -> dict[str, Any]:
         """Effective parameter values the YAML left open (e.g. ``chunks`` = workers)."""
         return {}

@@ -41,6 +41,7 @@ class AsyncioExecutor(BatchExecutor):
     """
 
     model = Model.asyncio
+    workers_in_this_process = True
 
     def __init__(self, workers: int, loop: str = "asyncio") -> None:
         super().__init__(workers)

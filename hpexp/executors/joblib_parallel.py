@@ -15,6 +15,8 @@ import joblib
 from hpexp.core.errors import ConfigError, require_choice
 from hpexp.core.executor import Executor, completed_future, even_chunksize, started
 from hpexp.core.model import Model
+from hpexp.core.shared import CannotShare
+from hpexp.core.worker import start_worker
 from hpexp.executors.dask_connection import (
     ClusterShape,
     DaskConnection,
@@ -69,6 +71,12 @@ class JoblibExecutor(Executor):
         #: kept after shutdown: the runner records settings once the cluster is closed
         self._dask_shape: ClusterShape | None = None
 
+    def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+        """Only the threading backend's workers can share state: they live in this process."""
+        if self.backend != "threading":
+            raise CannotShare(f"joblib's {self.backend} backend cannot hand shared state over")
+        initializer(*initargs)
+
     def start(self) -> None:
         if self.backend == "dask":
             self._dask = DaskConnection(self.workers, self.address, self.connect_timeout_s)
@@ -76,8 +84,14 @@ class JoblibExecutor(Executor):
             # pure=False: dask must never hand back a cached result for a repeated task
             with joblib.parallel_config(backend="dask", client=self._dask.client, pure=False):
                 self._parallel = joblib.Parallel(n_jobs=self.workers)
-        else:
+        elif self.backend == "threading":
             self._parallel = joblib.Parallel(n_jobs=self.workers, backend=self.backend)
+        else:
+            # loky and multiprocessing workers exit with hpexp, even if it is killed
+            with joblib.parallel_config(
+                backend=self.backend, initializer=start_worker, initargs=(None,)
+            ):
+                self._parallel = joblib.Parallel(n_jobs=self.workers)
         self._parallel.__enter__()
         self._parallel(joblib.delayed(_noop)(i) for i in range(self.workers))
 

@@ -5,7 +5,6 @@ import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from hpexp.core.errors import require_choice
 from hpexp.core.executor import (
     Executor,
     even_chunksize,
@@ -14,17 +13,13 @@ from hpexp.core.executor import (
     started,
 )
 from hpexp.core.model import Model
-
-
-def _wait_at(barrier: Any) -> None:
-    """Worker initializer: hold every new worker until all of them exist (see start_all_workers)."""
-    barrier.wait()
+from hpexp.core.worker import Handed, checked_start_method, start_worker
 
 
 class ProcessPoolExecutor(Executor):
     """``concurrent.futures.ProcessPoolExecutor`` on a context from ``multiprocessing.get_context``.
 
-    The global start method is never changed, so one sweep can compare fork, spawn and forkserver.
+    The global start method is never changed (:func:`~hpexp.core.worker.checked_start_method`).
     A worker that dies makes the pool raise ``BrokenProcessPool`` instead of hanging, which is why
     this is preferred over ``multiprocessing.Pool``.
     """
@@ -33,17 +28,23 @@ class ProcessPoolExecutor(Executor):
 
     def __init__(self, workers: int, start_method: str | None = None, chunksize: int | None = None):
         super().__init__(workers)
-        methods = tuple(multiprocessing.get_all_start_methods())
-        # the platform default is listed first
-        self.start_method = require_choice("start_method", start_method or methods[0], methods)
+        self.start_method = checked_start_method(start_method)
         self.chunksize = optional_chunksize(chunksize)
+        self._handed: Handed = None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+        self._handed = (initializer, initargs)
 
     def start(self) -> None:
         context = multiprocessing.get_context(self.start_method)
+        # each new worker holds at the barrier until all exist (see start_all_workers)
         barrier = context.Barrier(self.workers + 1)
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=_wait_at, initargs=(barrier,)
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=start_worker,
+            initargs=(self._handed, barrier.wait),
         )
         start_all_workers(self._pool.submit, self.workers, barrier)
 

@@ -12,6 +12,7 @@ class SerialExecutor(Executor):
     """No pool, no dispatch: ``map`` is the builtin ``map``, so hpexp adds no overhead."""
 
     model = Model.inline
+    workers_in_this_process = True
 
     def __init__(self, workers: int = 1) -> None:
         super().__init__(workers)

@@ -13,6 +13,7 @@ class ThreadsExecutor(Executor):
     """``ThreadPoolExecutor(max_workers=workers)``, every thread started in setup."""
 
     model = Model.threads
+    workers_in_this_process = True
 
     def __init__(self, workers: int) -> None:
         super().__init__(workers)

@@ -20,6 +20,7 @@ class TornadoExecutor(BatchExecutor):
     """
 
     model = Model.tornado
+    workers_in_this_process = True
     libraries = ("tornado",)
 
     def __init__(self, workers: int) -> None:

@@ -70,7 +70,9 @@ COLUMNS = (
 BY_NAME = {column.name: column for column in COLUMNS}
 REQUIRED = {column.name: column.dtype for column in COLUMNS if column.required}
 #: values of ``status``
-STATUSES = ("ok", "error", "timeout")
+STATUSES = ("ok", "error", "timeout", "skipped")
+#: statuses that do not fail a run: ``skipped`` is a cell an executor cannot run, with its reason
+NOT_FAILED = ("ok", "skipped")
 #: the namespaces of parameter columns, and of the library versions an environment records
 PARAMETER_PREFIXES = ("workload.", "executor.")
 VERSION_PREFIX = "version."

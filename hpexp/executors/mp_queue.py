@@ -1,0 +1,122 @@
+"""Processes fed through a ``multiprocessing.Queue``, replies on a second one (the book's
+``primes_queue.py``): the cost of communication made visible, one queue item per ``batch`` tasks.
+
+``feeder: main`` puts every item, then collects; ``feeder: thread`` puts them from a thread
+while the main thread already collects (the book's ``primes_queue_jobs_feeder_thread.py``).
+Results come back in task order whatever order the workers finish in.
+"""
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from queue import Empty
+from typing import Any
+
+from hpexp.core.errors import require_choice, require_int
+from hpexp.core.executor import Executor, started
+from hpexp.core.model import Model
+from hpexp.core.worker import Handed, checked_start_method
+from hpexp.executors.mp_workers import POLL_S, STOP, Message, Workers, queue_worker, unpack
+
+FEEDERS = ("main", "thread")
+
+
+def batches(items: list[tuple[Any, ...]], size: int) -> Iterator[tuple[int, list]]:
+    """``(index of the first item, up to size items)`` over ``items``."""
+    iterator = iter(items)
+    for start in range(0, len(items), size):
+        yield start, list(islice(iterator, size))
+
+
+class QueueExecutor(Executor):
+    """``workers`` processes reading ``(index, fn, batch)`` items from one Queue."""
+
+    model = Model.batches
+
+    def __init__(
+        self,
+        workers: int,
+        start_method: str | None = None,
+        feeder: str = "main",
+        batch: int = 1,
+    ) -> None:
+        super().__init__(workers)
+        self.start_method = checked_start_method(start_method)
+        self.feeder = require_choice("feeder", feeder, FEEDERS)
+        self.batch = require_int("batch", batch, 1)
+        self._handed: Handed = None
+        self._workers: Workers | None = None
+        self._tasks: Any = None
+        self._results: Any = None
+
+    def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+        self._handed = (initializer, initargs)
+
+    def start(self) -> None:
+        context = multiprocessing.get_context(self.start_method)
+        self._tasks, self._results = context.Queue(), context.Queue()
+        queues = (self._tasks, self._results)
+        self._workers = Workers(context, self.workers, queue_worker, lambda _: queues, self._handed)
+
+    def chunksize_for(self, task_count: int) -> int:
+        return self.batch
+
+    def settings(self, task_count: int) -> dict[str, Any]:
+        return {
+            "processes": self.workers,
+            "start_method": self.start_method,
+            "feeder": self.feeder,
+            "batch": self.batch,
+            "queue_items": -(-task_count // self.batch),
+        }
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+    ) -> Iterator[Any]:
+        """``fn`` over the items in queue items of ``chunksize`` tasks, results in task order."""
+        workers = started(self._workers, self)
+        items = list(zip(*iterables, strict=True))
+        messages: list[Message] = [(start, fn, batch) for start, batch in batches(items, chunksize)]
+        if self.feeder == "thread":
+            feeding = threading.Thread(target=self._feed, args=(messages,), daemon=True)
+            feeding.start()
+        else:
+            self._feed(messages)
+        results: list[Any] = [None] * len(items)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for _ in messages:
+            start, values = unpack(self._next_reply(workers, deadline))
+            results[start : start + len(values)] = values
+        return iter(results)
+
+    def _feed(self, messages: list[Message]) -> None:
+        for message in messages:
+            self._tasks.put(message)
+
+    def _next_reply(self, workers: Workers, deadline: float | None) -> Any:
+        while True:
+            try:
+                return self._results.get(timeout=POLL_S)
+            except Empty:
+                workers.check()
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError("the workers' replies did not arrive in time") from None
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """One poison pill per worker, then stop whatever lingers; the queues are closed."""
+        workers, self._workers = self._workers, None
+        if workers is None:
+            return
+        for _ in workers.processes:
+            self._tasks.put(STOP)
+        workers.stop()
+        for queue in (self._tasks, self._results):
+            queue.cancel_join_thread()  # items a killed worker never took must not block exit
+            queue.close()
+        self._tasks = self._results = None
