@@ -59,9 +59,6 @@ def serve(fd: int, workers: int) -> None:
 
     import gevent
 
-    from hpexp.core.processes import exit_with_parent
-
-    exit_with_parent()  # a killed hpexp can close nothing; the child sees it gone
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # a failed greenlet's traceback would go to stderr; the error reaches the parent instead
     gevent.get_hub().exception_stream = None
