@@ -39,6 +39,39 @@ class CrawlConfig:
 
 
 @dataclass
+class PrimesConfig:
+    _target_: str = MISSING
+    start: int = MISSING
+    count: int = MISSING
+
+
+@dataclass
+class PrimeCheckConfig:
+    _target_: str = MISSING
+    numbers: list[int] = MISSING
+    flag: str = MISSING
+    check_every: int = MISSING
+    redis_url: str | None = MISSING
+
+
+@dataclass
+class CounterConfig:
+    _target_: str = MISSING
+    increments: int = MISSING
+    store: str = MISSING
+    locked: bool = MISSING
+    redis_url: str | None = MISSING
+
+
+@dataclass
+class SharedArrayConfig:
+    _target_: str = MISSING
+    size: int = MISSING
+    share: str = MISSING
+    chunks: int | None = MISSING
+
+
+@dataclass
 class TargetOnlyConfig:
     """An executor whose only key is its class: serial, threads, tornado, gevent."""
 
@@ -125,7 +158,15 @@ class HpexpConfig:
 
 
 SCHEMAS: dict[str, dict[str, type]] = {
-    "workload": {"pi": PiConfig, "eventloop": EventloopConfig, "crawl": CrawlConfig},
+    "workload": {
+        "pi": PiConfig,
+        "eventloop": EventloopConfig,
+        "crawl": CrawlConfig,
+        "primes": PrimesConfig,
+        "prime_check": PrimeCheckConfig,
+        "counter": CounterConfig,
+        "shared_array": SharedArrayConfig,
+    },
     "executor": {
         "serial": TargetOnlyConfig,
         "threads": TargetOnlyConfig,

@@ -1,0 +1,103 @@
+"""``workers`` tasks each add 1 to a shared counter ``increments`` times (the book's locking
+examples ``ex1``..``ex3``); the count at the end says how many updates were lost.
+
+An unlocked run that loses updates is the lesson, not a failure: ``status=ok`` with
+``lost_updates`` recorded. A locked run that loses one is an error.
+"""
+
+import shutil
+import tempfile
+from typing import Any
+
+from hpexp.core.errors import ConfigError, require_choice, require_int
+from hpexp.core.shared import installed
+from hpexp.core.workload import Outcome, Workload
+from hpexp.workloads.counter.stores import (
+    FileCounter,
+    RedisCounter,
+    manager_counter,
+    raw_value_counter,
+    value_counter,
+)
+from hpexp.workloads.ipc import RedisServer, check_redis_url, start_manager
+
+STORES = ("file", "value", "rawvalue", "manager", "redis")
+
+
+class Counter(Workload):
+    """``increments`` additions per task, one task per worker, on the counter in ``store``."""
+
+    libraries = ("fasteners", "redis")
+
+    def __init__(
+        self,
+        increments: int = 1000,
+        store: str = "value",
+        locked: bool = True,
+        redis_url: str | None = None,
+    ) -> None:
+        self.increments = require_int("increments", increments, 1)
+        self.store = require_choice("store", store, STORES)
+        if not isinstance(locked, bool):
+            raise ConfigError("locked", locked, "true | false")
+        self.locked = locked
+        self.redis_url = check_redis_url(redis_url)
+        self._counter: Any = None
+        self._tasks = 0
+        self._cleanup: list[Any] = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Workers get the parameters only: the counter reaches them at their start."""
+        return {**self.__dict__, "_counter": None, "_cleanup": []}
+
+    def prepare(self) -> None:
+        if self.store == "file":
+            directory = tempfile.mkdtemp(prefix="hpexp-counter-")
+            self._cleanup.append(lambda: shutil.rmtree(directory, ignore_errors=True))
+            self._counter = FileCounter(directory)
+        elif self.store == "value":
+            self._counter = value_counter()
+        elif self.store == "rawvalue":
+            self._counter = raw_value_counter()
+        elif self.store == "manager":
+            manager = start_manager()
+            self._cleanup.append(manager.shutdown)
+            self._counter = manager_counter(manager)
+        else:
+            url = self.redis_url
+            if url is None:
+                server = RedisServer()
+                self._cleanup.append(server.stop)
+                url = server.url
+            self._counter = RedisCounter(url, "hpexp:counter")
+        self._counter.reset()
+
+    def close(self) -> None:
+        self._counter = None
+        while self._cleanup:
+            self._cleanup.pop()()
+
+    def shared_state(self) -> Any:
+        return self._counter
+
+    def tasks(self, workers: int, seed: int) -> list[int]:
+        """One task per worker; the counter starts each run at 0."""
+        self._counter.reset()
+        self._tasks = workers
+        return [self.increments] * workers
+
+    def run(self, task: int) -> int:
+        installed().add(task, self.locked)
+        return task
+
+    def reduce(self, results: list[int]) -> Outcome:
+        expected = sum(results)
+        counted = self._counter.read()
+        lost = expected - counted
+        error = None
+        if self.locked and lost:
+            error = f"a locked counter lost {lost} of {expected} updates ({self.store})"
+        elif lost < 0 or len(results) != self._tasks:
+            error = f"counted {counted} of {expected} updates in {len(results)} tasks"
+        metrics = {"expected": expected, "counted": counted, "lost_updates": lost}
+        return Outcome(metrics=metrics, units=expected, error=error)

@@ -1,0 +1,187 @@
+"""Is each of a few large numbers prime? Trial division by odd factors up to sqrt(n), each
+number's factors split into ``workers`` ranges run at once, and a shared ``flag`` per number so
+that a range that finds a factor stops the others (the book's ``primes_pool_per_number*``).
+
+``check_every`` is how many factors a task tries between looks at the flag: the book's
+communication-frequency experiment (look too often and the looks cost more than the work).
+Numbers are checked one after the other, each split over the workers, as in the book; every
+verdict is checked against a Miller-Rabin test.
+"""
+
+import itertools
+import math
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hpexp.core.errors import ConfigError, require_choice, require_int
+from hpexp.core.model import Model
+from hpexp.core.shared import installed
+from hpexp.core.workload import Driver, Outcome, Workload
+from hpexp.workloads.ipc import RedisServer, check_redis_url, start_manager
+from hpexp.workloads.prime_check.flags import (
+    MmapFlags,
+    RedisFlags,
+    manager_flags,
+    raw_value_flags,
+    value_flags,
+)
+
+FLAGS = ("none", "manager", "value", "rawvalue", "mmap", "redis")
+#: about a second serially here: a trivial and two expensive non-primes, two 14-digit primes
+DEFAULT_NUMBERS = (112272535095295, 10200186800731, 15170044800011, 10000000000037, 20000000000021)
+#: Miller-Rabin with these bases is exact below 3.3e24
+_WITNESSES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
+
+
+def is_prime_reference(n: int) -> bool:
+    """A deterministic Miller-Rabin test: the reference every verdict is checked against."""
+    if n < 2:
+        return False
+    for p in _WITNESSES:
+        if n % p == 0:
+            return n == p
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    for a in _WITNESSES:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class FactorRange:
+    """Odd candidate factors ``start, start + 2, ... < stop`` of number ``index`` (``n``)."""
+
+    index: int
+    n: int
+    start: int
+    stop: int
+
+
+def split(index: int, n: int, parts: int) -> list[FactorRange]:
+    """The odd factors 3..isqrt(n) of ``n`` in ``parts`` ranges, each starting on an odd number."""
+    odd_count = max(0, (math.isqrt(n) - 3) // 2 + 1)
+    edges = [3 + 2 * (odd_count * k // parts) for k in range(parts + 1)]
+    return [FactorRange(index, n, lo, hi) for lo, hi in itertools.pairwise(edges)]
+
+
+class PrimeCheck(Workload):
+    """Each of ``numbers`` checked by ``workers`` ranges at once, told to stop through ``flag``."""
+
+    libraries = ("redis",)
+
+    def __init__(
+        self,
+        numbers: Sequence[int] = DEFAULT_NUMBERS,
+        flag: str = "none",
+        check_every: int = 1000,
+        redis_url: str | None = None,
+    ) -> None:
+        if not numbers or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers
+        ):
+            raise ConfigError("numbers", numbers, "a non-empty list of integers >= 0")
+        self.numbers = tuple(numbers)
+        self.flag = require_choice("flag", flag, FLAGS)
+        self.check_every = require_int("check_every", check_every, 1)
+        self.redis_url = check_redis_url(redis_url)
+        self._flags: Any = None
+        self._cleanup: list[Any] = []
+        self._ranges: list[FactorRange] = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Workers get the parameters only: the flags reach them at their start."""
+        return {**self.__dict__, "_flags": None, "_cleanup": [], "_ranges": []}
+
+    def prepare(self) -> None:
+        count = len(self.numbers)
+        if self.flag == "value":
+            self._flags = value_flags(count)
+        elif self.flag == "rawvalue":
+            self._flags = raw_value_flags(count)
+        elif self.flag == "manager":
+            manager = start_manager()
+            self._cleanup.append(manager.shutdown)
+            self._flags = manager_flags(manager, count)
+        elif self.flag == "mmap":
+            directory = tempfile.mkdtemp(prefix="hpexp-flags-")
+            self._cleanup.append(lambda: shutil.rmtree(directory, ignore_errors=True))
+            self._flags = MmapFlags(f"{directory}/flags", count)
+        elif self.flag == "redis":
+            url = self.redis_url
+            if url is None:
+                server = RedisServer()
+                self._cleanup.append(server.stop)
+                url = server.url
+            self._flags = RedisFlags(url, "hpexp:flag", count)
+
+    def close(self) -> None:
+        self._flags = None
+        while self._cleanup:
+            self._cleanup.pop()()
+
+    def shared_state(self) -> Any:
+        return self._flags
+
+    def tasks(self, workers: int, seed: int) -> list[FactorRange]:
+        if self._flags is not None:
+            self._flags.clear()
+        self._ranges = [r for i, n in enumerate(self.numbers) for r in split(i, n, workers)]
+        return self._ranges
+
+    def run(self, task: FactorRange) -> bool:
+        """False if this range holds a factor (or another range found one), else True."""
+        n = task.n
+        if n < 2:
+            return False
+        if n % 2 == 0:
+            return n == 2
+        flags = installed() if self.flag != "none" else None
+        look = self.check_every
+        for factor in range(task.start, task.stop, 2):
+            if flags is not None:
+                look -= 1
+                if not look:
+                    if flags.is_set(task.index):
+                        return False
+                    look = self.check_every
+            if n % factor == 0:
+                if flags is not None:
+                    flags.set(task.index)
+                return False
+        return True
+
+    def driver(self, model: Model) -> Driver | None:
+        """One number at a time, its ranges spread over the workers (one task per dispatch).
+
+        Greenlets (gevent's child) take the generic path: every range at once.
+        """
+        return None if model == Model.greenlets else self._number_by_number
+
+    def _number_by_number(self, executor: Any, tasks: Sequence[FactorRange]) -> list[bool]:
+        results: list[bool] = []
+        for _, ranges in itertools.groupby(tasks, key=lambda r: r.index):
+            results.extend(executor.map(self.run, list(ranges), chunksize=1))
+        return results
+
+    def reduce(self, results: list[bool]) -> Outcome:
+        verdicts = [True] * len(self.numbers)
+        for task, verdict in zip(self._ranges, results, strict=True):
+            verdicts[task.index] &= verdict
+        expected = [is_prime_reference(n) for n in self.numbers]
+        pairs = zip(self.numbers, verdicts, expected, strict=True)
+        wrong = [n for n, got, want in pairs if got != want]
+        error = f"wrong verdict for {wrong}" if wrong else None
+        metrics = {"primes_found": sum(verdicts), "numbers": len(self.numbers)}
+        return Outcome(metrics=metrics, units=len(self.numbers), error=error)
