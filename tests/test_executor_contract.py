@@ -25,7 +25,8 @@ def from_config(name: str, workers: int) -> Executor:
 
 def test_every_built_in_executor_is_here():
     assert BUILT_IN == [
-        "asyncio", "dask", "gevent", "joblib", "pool", "serial", "threads", "tornado"
+        "asyncio", "dask", "gevent", "joblib", "mp_dummy", "mp_pipe", "mp_pool", "mp_queue",
+        "pool", "serial", "threads", "tornado",
     ]  # fmt: skip
 
 

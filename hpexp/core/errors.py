@@ -49,6 +49,11 @@ def require_int(key: str, value: Any, minimum: int) -> int:
     return value
 
 
+def require_optional_int(key: str, value: Any, minimum: int) -> int | None:
+    """None, or ``value`` as an int >= ``minimum`` (see :func:`require_int`)."""
+    return None if value is None else require_int(key, value, minimum)
+
+
 def require_seconds(key: str, value: Any) -> float:
     """``value`` as a finite number of seconds > 0 (bools refused), else a ConfigError."""
     if (

@@ -144,10 +144,6 @@ def even_chunksize(tasks: int, workers: int) -> int:
     return max(1, math.ceil(tasks / workers))
 
 
-def optional_chunksize(chunksize: int | None) -> int | None:
-    return None if chunksize is None else require_int("chunksize", chunksize, 1)
-
-
 def start_all_workers(
     submit: Callable[..., concurrent.futures.Future], workers: int, barrier: Any
 ) -> None:

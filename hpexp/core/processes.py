@@ -61,16 +61,20 @@ def install_signal_handlers() -> None:
         os.environ["PYTHONWARNINGS"] = ",".join([*filters, _QUIET_RESOURCE_TRACKER])
 
 
-def exit_with_parent() -> None:
+def exit_with_parent(hpexp_pid: int) -> None:
     """In a worker process: exit at once when its parent dies, even if that was by SIGKILL.
 
     Nothing runs in a parent killed with SIGKILL, and a pool worker blocked on its task queue
     would wait forever. A parent's death reparents its children at once, so a daemon thread
     that sees the parent pid change ends the worker. (The kernel's ``PR_SET_PDEATHSIG`` is
     tied to the *thread* that forked, so a pool that replaces workers from a helper thread
-    would see them killed when that thread ends, some holding the pool's locks.)
+    would see them killed when that thread ends, some holding the pool's locks.) The parent
+    is hpexp or a helper that dies with it (multiprocessing's forkserver); a worker that starts
+    after ``hpexp_pid`` is gone exits at once.
     """
     parent = os.getppid()
+    if not _alive(hpexp_pid):
+        os._exit(1)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -78,6 +82,12 @@ def exit_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="hpexp-watch-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    with suppress(psutil.Error):
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    return False
 
 
 def dies_with_this_process() -> None:

@@ -11,13 +11,13 @@ from hpexp.core.processes import exit_with_parent
 Handed = tuple[Callable[..., None], tuple[Any, ...]] | None
 
 
-def start_worker(handed: Handed, ready: Callable[[], Any] | None = None) -> None:
+def start_worker(hpexp_pid: int, handed: Handed, ready: Callable[[], Any] | None = None) -> None:
     """Exit with hpexp (even on SIGKILL), install the handed-over state, then say it is ready.
 
     ``ready`` tells the parent this worker is up (a barrier's ``wait``, a semaphore's
     ``release``), so starting every worker is timed as setup, never inside a measured run.
     """
-    exit_with_parent()
+    exit_with_parent(hpexp_pid)
     if handed is not None:
         initializer, initargs = handed
         initializer(*initargs)

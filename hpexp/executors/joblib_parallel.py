@@ -7,6 +7,7 @@ cluster at ``address``.
 
 import concurrent.futures
 import functools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -89,7 +90,7 @@ class JoblibExecutor(Executor):
         else:
             # loky and multiprocessing workers exit with hpexp, even if it is killed
             with joblib.parallel_config(
-                backend=self.backend, initializer=start_worker, initargs=(None,)
+                backend=self.backend, initializer=start_worker, initargs=(os.getpid(), None)
             ):
                 self._parallel = joblib.Parallel(n_jobs=self.workers)
         self._parallel.__enter__()

@@ -14,8 +14,9 @@ from typing import Any
 from hpexp.core.errors import require_choice
 from hpexp.core.executor import Executor, even_chunksize, started
 from hpexp.core.model import Model
+from hpexp.core.processes import GRACE_S
 from hpexp.core.worker import Handed, checked_start_method
-from hpexp.executors.mp_workers import POLL_S, STOP, Workers, pipe_worker, unpack
+from hpexp.executors.mp_workers import POLL_S, STOP, WorkerDied, Workers, pipe_worker, unpack
 
 DEALS = ("round_robin", "block")
 
@@ -91,7 +92,11 @@ class PipeExecutor(Executor):
             workers.check()
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("the workers' replies did not arrive in time")
-        return conn.recv()
+        try:
+            return conn.recv()
+        except EOFError:
+            workers.check(wait_s=GRACE_S)  # the worker that closed its end is exiting
+            raise WorkerDied("a worker closed its pipe while its tasks were pending") from None
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         workers, self._workers = self._workers, None

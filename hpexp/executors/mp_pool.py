@@ -15,22 +15,20 @@ import functools
 import multiprocessing
 import multiprocessing.dummy
 import multiprocessing.pool
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from hpexp.core.errors import require_choice
-from hpexp.core.executor import STARTUP_TIMEOUT_S, Executor, optional_chunksize, started
+from hpexp.core.errors import require_choice, require_optional_int
+from hpexp.core.executor import STARTUP_TIMEOUT_S, Executor, started
 from hpexp.core.model import Model
 from hpexp.core.worker import Handed, checked_start_method, start_worker
+from hpexp.executors.mp_workers import WorkerDied
 
 METHODS = ("map", "imap", "imap_unordered", "apply_async")
 #: how often a waiting run looks at the pool's workers
 _POLL_S = 0.1
-
-
-class WorkerDied(RuntimeError):
-    """A pool worker exited while the run waited for its tasks: they are lost."""
 
 
 def stdlib_chunksize(method: str, tasks: int, workers: int) -> int:
@@ -62,7 +60,7 @@ class PoolApiExecutor(Executor):
     def __init__(self, workers: int, method: str = "map", chunksize: int | None = None) -> None:
         super().__init__(workers)
         self.method = require_choice("method", method, METHODS)
-        self.chunksize = optional_chunksize(chunksize)
+        self.chunksize = require_optional_int("chunksize", chunksize, 1)
         self._pool: multiprocessing.pool.Pool | None = None
 
     def _check_workers(self) -> None:
@@ -155,7 +153,7 @@ class MultiprocessingPoolExecutor(PoolApiExecutor):
     ) -> None:
         super().__init__(workers, method, chunksize)
         self.start_method = checked_start_method(start_method)
-        self.maxtasksperchild = optional_chunksize(maxtasksperchild)
+        self.maxtasksperchild = require_optional_int("maxtasksperchild", maxtasksperchild, 1)
         self._handed: Handed = None
         self._processes: dict[int, Any] = {}
 
@@ -169,7 +167,7 @@ class MultiprocessingPoolExecutor(PoolApiExecutor):
         self._pool = context.Pool(
             self.workers,
             initializer=start_worker,
-            initargs=(self._handed, functools.partial(_release, up)),
+            initargs=(os.getpid(), self._handed, functools.partial(_release, up)),
             maxtasksperchild=self.maxtasksperchild,
         )
         self._processes = {}
@@ -186,8 +184,7 @@ class MultiprocessingPoolExecutor(PoolApiExecutor):
             code = process.exitcode
             if code is not None and (code != 0 or self.maxtasksperchild is None):
                 raise WorkerDied(
-                    f"a multiprocessing.Pool worker (pid {pid}) exited with code {code} "
-                    "while its tasks were pending"
+                    f"worker pid {pid} exited with code {code} while its tasks were pending"
                 )
 
     def settings(self, task_count: int) -> dict[str, Any]:

@@ -7,6 +7,8 @@ reply is ``(index, "ok", results)`` or ``(index, "error", exception)``.
 """
 
 import multiprocessing
+import multiprocessing.connection
+import os
 import pickle
 import time
 from collections.abc import Callable
@@ -43,16 +45,16 @@ def answer(message: Message) -> Reply:
         return index, "error", exc
 
 
-def queue_worker(handed: Handed, ready: Any, tasks: Any, results: Any) -> None:
+def queue_worker(hpexp_pid: int, handed: Handed, ready: Any, tasks: Any, results: Any) -> None:
     """Take messages from ``tasks`` and put replies on ``results`` until the poison pill."""
-    start_worker(handed, ready.release)
+    start_worker(hpexp_pid, handed, ready.release)
     while (message := tasks.get()) is not STOP:
         results.put(answer(message))
 
 
-def pipe_worker(handed: Handed, ready: Any, conn: Any) -> None:
+def pipe_worker(hpexp_pid: int, handed: Handed, ready: Any, conn: Any) -> None:
     """Answer each message on ``conn`` until the poison pill (or the parent's end closes)."""
-    start_worker(handed, ready.release)
+    start_worker(hpexp_pid, handed, ready.release)
     try:
         while (message := conn.recv()) is not STOP:
             conn.send(answer(message))
@@ -69,7 +71,7 @@ def unpack(reply: Reply) -> tuple[int, list[Any]]:
 
 
 class Workers:
-    """``count`` processes running ``target(handed, ready, *args_of(i))``."""
+    """``count`` processes running ``target(hpexp_pid, handed, ready, *args_of(i))``."""
 
     def __init__(
         self,
@@ -81,7 +83,9 @@ class Workers:
     ) -> None:
         ready = context.Semaphore(0)
         self.processes = [
-            context.Process(target=target, args=(handed, ready, *args_of(i)), daemon=True)
+            context.Process(
+                target=target, args=(os.getpid(), handed, ready, *args_of(i)), daemon=True
+            )
             for i in range(count)
         ]
         try:
@@ -95,8 +99,10 @@ class Workers:
             self.stop()
             raise
 
-    def check(self) -> None:
-        """Raise :class:`WorkerDied` if any worker has exited."""
+    def check(self, wait_s: float = 0.0) -> None:
+        """Raise :class:`WorkerDied` if any worker has exited (or exits within ``wait_s``)."""
+        if wait_s:
+            multiprocessing.connection.wait([p.sentinel for p in self.processes], wait_s)
         for process in self.processes:
             if process.exitcode is not None:
                 raise WorkerDied(

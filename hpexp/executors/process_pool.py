@@ -2,13 +2,14 @@
 
 import concurrent.futures
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from hpexp.core.errors import require_optional_int
 from hpexp.core.executor import (
     Executor,
     even_chunksize,
-    optional_chunksize,
     start_all_workers,
     started,
 )
@@ -29,7 +30,7 @@ class ProcessPoolExecutor(Executor):
     def __init__(self, workers: int, start_method: str | None = None, chunksize: int | None = None):
         super().__init__(workers)
         self.start_method = checked_start_method(start_method)
-        self.chunksize = optional_chunksize(chunksize)
+        self.chunksize = require_optional_int("chunksize", chunksize, 1)
         self._handed: Handed = None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
@@ -44,7 +45,7 @@ class ProcessPoolExecutor(Executor):
             max_workers=self.workers,
             mp_context=context,
             initializer=start_worker,
-            initargs=(self._handed, barrier.wait),
+            initargs=(os.getpid(), self._handed, barrier.wait),
         )
         start_all_workers(self._pool.submit, self.workers, barrier)
 

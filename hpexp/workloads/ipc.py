@@ -34,7 +34,7 @@ def check_redis_url(url: Any) -> str | None:
 def start_manager() -> multiprocessing.managers.SyncManager:
     """A Manager server process that exits with hpexp; ``shutdown()`` it when the job ends."""
     manager = multiprocessing.managers.SyncManager()
-    manager.start(initializer=exit_with_parent)
+    manager.start(initializer=exit_with_parent, initargs=(os.getpid(),))
     return manager
 
 

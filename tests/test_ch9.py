@@ -1,0 +1,284 @@
+"""Chapter 9: multiprocessing's own executors on every workload, and the shared-state workloads
+on real Values, Managers, mapped files and a real redis-server."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+import hpexp
+from hpexp.core import shared
+from hpexp.core.errors import ConfigError
+from hpexp.core.trials import Job, run_trials
+from hpexp.executors.mp_pipe import PipeExecutor, deal
+from hpexp.executors.mp_pool import DummyPoolExecutor, MultiprocessingPoolExecutor, stdlib_chunksize
+from hpexp.executors.mp_queue import QueueExecutor
+from hpexp.workloads.counter.workload import Counter
+from hpexp.workloads.prime_check.flags import raw_value_flags
+from hpexp.workloads.prime_check.workload import PrimeCheck, is_prime_reference, split
+from hpexp.workloads.primes import Primes, is_prime, primes_between
+from tests.conftest import files_under, kill_group, measure, run_cli
+
+sys.path.insert(0, str(Path(__file__).parent / "plugin_example"))
+from faulty import Faulty
+
+NEW_EXECUTORS = ["mp_pool", "mp_dummy", "mp_queue", "mp_pipe"]
+SMALL = {
+    "pi": ["workload.samples=20000"],
+    "eventloop": ["workload.callbacks=200"],
+    "crawl": ["workload.requests=6", "workload.delay_ms=5"],
+    "primes": ["workload.count=300"],
+    "prime_check": ["workload.numbers=[1000003,999983,1000001,15]"],
+    "counter": ["workload.increments=50"],
+    "shared_array": ["workload.size=10000"],
+}
+ONE_RUN = ["repeats=1", "warmup=0"]
+
+
+@pytest.mark.parametrize("workload", sorted(SMALL))
+@pytest.mark.parametrize("executor", NEW_EXECUTORS)
+def test_every_new_executor_runs_every_workload(make_config, executor, workload):
+    rows = measure(
+        make_config, f"executor={executor}", f"workload={workload}", "workers=2", *ONE_RUN,
+        *SMALL[workload],
+    )  # fmt: skip
+    assert [row["status"] for row in rows] == ["ok"], rows[0]["error"]
+
+
+def test_primes_found_is_checked_exactly():
+    assert primes_between(0, 100_000) == 9592 == sum(map(is_prime, range(100_000)))
+    assert [n for n in range(12) if is_prime(n)] == [2, 3, 5, 7, 11]
+    workload = Primes(start=0, count=100_000)
+    assert workload.reduce([is_prime(n) for n in workload.tasks(1, 0)]).error is None
+    wrong = workload.reduce([True] + [is_prime(n) for n in range(1, 100_000)])
+    assert wrong.error == "found 9593 primes in 100000 numbers from 0, expected 9592 in 100000"
+
+
+def test_prime_check_splits_every_odd_factor_once():
+    n = 10_000_000_019
+    for parts in (1, 2, 3, 7):
+        ranges = split(0, n, parts)
+        factors = [f for r in ranges for f in range(r.start, r.stop, 2)]
+        assert factors == list(range(3, int(n**0.5) + 1, 2))
+        assert all(r.start % 2 == 1 for r in ranges)
+    book = [112272535095295, 100109100129100369, 100109100129101027, 100109100129100151]
+    assert [is_prime_reference(n) for n in book] == [False, False, False, True]
+
+
+@pytest.mark.parametrize("flag", ["none", "value", "rawvalue", "manager", "mmap", "redis"])
+def test_every_flag_gives_the_right_verdicts(make_config, flag):
+    numbers = "[1000003,999983,1000001,25,2,1,10000000019,10000000033]"
+    rows = measure(
+        make_config, "workload=prime_check", f"workload.numbers={numbers}",
+        f"workload.flag={flag}", "workload.check_every=10", "executor=pool", "workers=2",
+        "repeats=2", "warmup=0",
+    )  # fmt: skip
+    assert [(r["status"], r["primes_found"]) for r in rows] == [("ok", 5)] * 2
+
+
+def test_a_found_factor_stops_the_other_ranges():
+    """The range holding the factor sets the number's flag; the other range, which holds no
+    factor, answers "not prime" only because it read the flag."""
+    n = 1009 * 1_000_000_007  # its one small factor lies in the first of two ranges
+    first, second = split(0, n, 2)
+    assert first.start <= 1009 < first.stop <= second.start
+    workload = PrimeCheck(numbers=[n], flag="rawvalue", check_every=1)
+    flags = raw_value_flags(1)
+    shared.install(flags)
+    try:
+        assert workload.run(second) is True  # alone, the second range finds nothing
+        assert workload.run(first) is False
+        assert flags.is_set(0)
+        assert workload.run(second) is False
+    finally:
+        shared.uninstall()
+
+
+@pytest.mark.parametrize("store", ["file", "value", "rawvalue", "manager", "redis"])
+@pytest.mark.parametrize("locked", ["true", "false"])
+def test_every_store_counts_locked_and_unlocked(make_config, store, locked):
+    rows = measure(
+        make_config, "workload=counter", f"workload.store={store}", f"workload.locked={locked}",
+        "workload.increments=300", "executor=pool", "workers=2", "repeats=2", "warmup=0",
+    )  # fmt: skip
+    for row in rows:
+        assert row["status"] == "ok", row["error"]
+        assert row["expected"] == 600
+        assert row["counted"] + row["lost_updates"] == 600
+        if locked == "true":
+            assert row["lost_updates"] == 0
+
+
+def test_a_locked_counter_that_loses_updates_is_an_error():
+    workload = Counter(increments=10, store="value")
+    workload.prepare()
+    try:
+        workload.tasks(2, 0)
+        workload._counter.add(15, locked=True)
+        outcome = workload.reduce([10, 10])
+    finally:
+        workload.close()
+    assert outcome.error == "a locked counter counted 15 of 20 updates (value)"
+    assert outcome.metrics == {"expected": 20, "counted": 15, "lost_updates": 5}
+
+
+@pytest.mark.parametrize("share", ["pickle", "shared_memory", "rawarray"])
+@pytest.mark.parametrize("executor", ["serial", "pool", "mp_queue"])
+def test_shared_array_checksum_and_bytes_moved(make_config, share, executor):
+    (row,) = measure(
+        make_config, "workload=shared_array", "workload.size=100001", f"workload.share={share}",
+        f"executor={executor}", "workers=2", *ONE_RUN,
+    )  # fmt: skip
+    assert row["status"] == "ok", row["error"]
+    assert row["checksum"] == 100001 * 100000 / 4
+    assert row["bytes_moved"] == (100001 * 8 if share == "pickle" else 8 * 2)  # 2 chunks
+
+
+@pytest.mark.parametrize(
+    ("executor", "reason"),
+    [
+        ("dask", "DaskExecutor cannot hand shared state to its workers"),
+        ("gevent", "GeventExecutor cannot hand shared state to its workers"),
+        ("joblib", "joblib's loky backend cannot hand shared state over"),
+    ],
+)
+def test_an_executor_that_cannot_share_skips_the_cell(make_config, executor, reason):
+    (row,) = measure(make_config, "workload=counter", f"executor={executor}", "workers=1", *ONE_RUN)
+    assert row["status"] == "skipped"
+    assert row["error"] == f"{reason}; Counter needs shared state"
+
+
+def test_skipped_cells_keep_the_exit_code_zero(tmp_path):
+    result = run_cli(
+        "workload=counter", "executor=serial,dask", "workers=1", *ONE_RUN, "-m", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    df = hpexp.load_results(tmp_path / "results")
+    assert sorted(df["status"]) == ["ok", "skipped"]
+    assert " skipped " in result.stdout
+
+
+def test_the_stdlib_chunksize_is_recorded():
+    assert stdlib_chunksize("map", 100, 2) == 13  # ceil(100 / 8), as Pool.map computes it
+    assert stdlib_chunksize("map", 3, 2) == 1
+    assert stdlib_chunksize("imap", 100, 2) == 1
+    executor = MultiprocessingPoolExecutor(2, method="map")
+    assert executor.settings(100)["chunksize"] == 13
+    assert MultiprocessingPoolExecutor(2, chunksize=7).settings(100)["chunksize"] == 7
+    assert QueueExecutor(2, batch=4).settings(10)["queue_items"] == 3
+
+
+def test_tasks_are_dealt_round_robin_or_in_blocks():
+    assert deal(7, 3, "round_robin") == [[0, 3, 6], [1, 4], [2, 5]]
+    assert deal(7, 3, "block") == [[0, 1, 2], [3, 4, 5], [6]]
+    assert deal(2, 3, "block") == [[0], [1], []]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MultiprocessingPoolExecutor(2),
+        lambda: MultiprocessingPoolExecutor(2, method="imap_unordered", start_method="spawn"),
+        lambda: QueueExecutor(2, feeder="thread"),
+        lambda: PipeExecutor(2, deal="round_robin"),
+    ],
+    ids=["mp_pool", "mp_pool-spawn", "mp_queue", "mp_pipe"],
+)
+def test_a_killed_worker_is_an_error_row_not_a_hang(make):
+    job = Job(Faulty(fail="kill_worker", tasks=4), make(), 2, repeats=1, warmup=0, seed=0)
+    (trial,) = run_trials(job).trials
+    assert trial.status == "error"
+    assert trial.error.startswith("WorkerDied: worker pid ")
+    assert trial.error.endswith(" exited with code -9 while its tasks were pending")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: MultiprocessingPoolExecutor(2), lambda: QueueExecutor(2), lambda: PipeExecutor(2)],
+    ids=["mp_pool", "mp_queue", "mp_pipe"],
+)
+def test_a_hung_worker_times_out_and_is_stopped(make):
+    job = Job(Faulty(fail="hang", tasks=2), make(), 2, 1, 0, 0, trial_timeout_s=1.0)
+    (trial,) = run_trials(job).trials
+    assert trial.status == "timeout"
+
+
+def test_results_come_back_in_task_order_whatever_the_method():
+    for method in ("map", "imap", "imap_unordered", "apply_async"):
+        with MultiprocessingPoolExecutor(2, method=method, chunksize=3) as executor:
+            assert list(executor.map(abs, range(0, -20, -1))) == list(range(20))
+        with DummyPoolExecutor(3, method=method) as executor:
+            assert list(executor.map(pow, range(8), [2] * 8)) == [i * i for i in range(8)]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("executor=mp_pool executor.method=starmap", "'executor.method': 'starmap' (allowed: map"),
+        ("executor=mp_pool executor.maxtasksperchild=0", "'executor.maxtasksperchild': 0"),
+        ("executor=mp_queue executor.feeder=both", "'executor.feeder': 'both' (allowed: main"),
+        ("executor=mp_queue executor.batch=0", "'executor.batch': 0 (allowed: an integer >= 1)"),
+        ("executor=mp_pipe executor.deal=random", "'executor.deal': 'random' (allowed: round_"),
+        ("executor=mp_pipe executor.start_method=thread", "'executor.start_method': 'thread'"),
+        ("workload=primes workload.count=0", "'workload.count': 0 (allowed: an integer >= 1)"),
+        ("workload=prime_check workload.flag=pipe", "'workload.flag': 'pipe' (allowed: none"),
+        ("workload=prime_check workload.numbers=[]", "'workload.numbers': [] (allowed: a non-"),
+        ("workload=prime_check workload.check_every=0", "'workload.check_every': 0"),
+        ("workload=counter workload.store=disk", "'workload.store': 'disk' (allowed: file"),
+        ("workload=counter workload.redis_url=localhost", "'workload.redis_url': 'localhost'"),
+        ("workload=shared_array workload.share=copy", "'workload.share': 'copy' (allowed: pick"),
+        ("workload=shared_array workload.size=-1", "'workload.size': -1 (allowed: an integer"),
+    ],
+)
+def test_bad_values_of_every_new_key_are_one_line(make_config, override, message):
+    with pytest.raises(ConfigError, match=re.escape("invalid value for " + message)):
+        measure(make_config, *override.split())
+
+
+def test_a_bad_new_key_from_the_command_line_is_one_line(tmp_path):
+    result = run_cli("executor=mp_queue", "executor.feeder=both", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "hpexp: invalid value for 'executor.feeder': 'both' (allowed: main | thread)\n"
+    )
+    assert files_under(tmp_path / "results") == []
+
+
+def _started_by(session: int) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["pid"]):
+        try:
+            if os.getsid(process.pid) == session:
+                found.append(process)
+        except (ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("executor", ["pool", "mp_pool", "mp_queue", "mp_pipe", "joblib"])
+def test_sigkill_of_hpexp_leaves_no_worker(tmp_path, executor):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hpexp", "workload.samples=5000000", "warmup=0", "repeats=5",
+         f"executor={executor}", "workers=2", "seed=0,1", "-m"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while len(_started_by(process.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_started_by(process.pid)) >= 3, "the workers never started"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 3
+        while (left := _started_by(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p.cmdline() for p in left] == []
+    finally:
+        kill_group(process)
