@@ -16,7 +16,16 @@ from hpexp.core.executor import Executor, even_chunksize, started
 from hpexp.core.model import Model
 from hpexp.core.processes import GRACE_S
 from hpexp.core.worker import Handed, checked_start_method
-from hpexp.executors.mp_workers import POLL_S, STOP, WorkerDied, Workers, pipe_worker, unpack
+from hpexp.executors.mp_workers import (
+    POLL_S,
+    STOP,
+    Runs,
+    WorkerDied,
+    Workers,
+    pipe_worker,
+    tasks_of,
+    unpack,
+)
 
 DEALS = ("round_robin", "block")
 
@@ -42,6 +51,7 @@ class PipeExecutor(Executor):
         self.deal = require_choice("deal", deal, DEALS)
         self._handed: Handed = None
         self._workers: Workers | None = None
+        self._runs = Runs()
         self._conns: list[Any] = []
 
     def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
@@ -74,10 +84,11 @@ class PipeExecutor(Executor):
     ) -> Iterator[Any]:
         """``fn`` over the items, each worker's share in one message; ``chunksize`` is unused."""
         workers = started(self._workers, self)
-        items = list(zip(*iterables, strict=True))
+        items, star = tasks_of(iterables)
         shares = deal(len(items), self.workers, self.deal)
+        run = self._runs.announce(fn, star, workers.controls)
         for conn, share in zip(self._conns, shares, strict=True):
-            conn.send((0, fn, [items[i] for i in share]))
+            conn.send((0, run, [items[i] for i in share]))
         deadline = None if timeout is None else time.monotonic() + timeout
         results: list[Any] = [None] * len(items)
         for conn, share in zip(self._conns, shares, strict=True):

@@ -18,12 +18,20 @@ from hpexp.core.errors import require_choice, require_int
 from hpexp.core.executor import Executor, started
 from hpexp.core.model import Model
 from hpexp.core.worker import Handed, checked_start_method
-from hpexp.executors.mp_workers import POLL_S, STOP, Message, Workers, queue_worker, unpack
+from hpexp.executors.mp_workers import (
+    STOP,
+    Message,
+    Runs,
+    Workers,
+    queue_worker,
+    tasks_of,
+    unpack,
+)
 
 FEEDERS = ("main", "thread")
 
 
-def batches(items: list[tuple[Any, ...]], size: int) -> Iterator[tuple[int, list]]:
+def batches(items: list[Any], size: int) -> Iterator[tuple[int, list]]:
     """``(index of the first item, up to size items)`` over ``items``."""
     iterator = iter(items)
     for start in range(0, len(items), size):
@@ -48,6 +56,7 @@ class QueueExecutor(Executor):
         self.batch = require_int("batch", batch, 1)
         self._handed: Handed = None
         self._workers: Workers | None = None
+        self._runs = Runs()
         self._tasks: Any = None
         self._results: Any = None
 
@@ -59,6 +68,7 @@ class QueueExecutor(Executor):
         self._tasks, self._results = context.Queue(), context.Queue()
         queues = (self._tasks, self._results)
         self._workers = Workers(context, self.workers, queue_worker, lambda _: queues, self._handed)
+        self._workers.post_deaths_to(self._results)
 
     def chunksize_for(self, task_count: int) -> int:
         return self.batch
@@ -81,8 +91,11 @@ class QueueExecutor(Executor):
     ) -> Iterator[Any]:
         """``fn`` over the items in queue items of ``chunksize`` tasks, results in task order."""
         workers = started(self._workers, self)
-        items = list(zip(*iterables, strict=True))
-        messages: list[Message] = [(start, fn, batch) for start, batch in batches(items, chunksize)]
+        items, star = tasks_of(iterables)
+        run = self._runs.announce(fn, star, workers.controls)
+        messages: list[Message] = [
+            (start, run, batch) for start, batch in batches(items, chunksize)
+        ]
         if self.feeder == "thread":
             feeding = threading.Thread(target=self._feed, args=(messages,), daemon=True)
             feeding.start()
@@ -91,7 +104,7 @@ class QueueExecutor(Executor):
         results: list[Any] = [None] * len(items)
         deadline = None if timeout is None else time.monotonic() + timeout
         for _ in messages:
-            start, values = unpack(self._next_reply(workers, deadline))
+            start, values = unpack(self._next_reply(deadline))
             results[start : start + len(values)] = values
         return iter(results)
 
@@ -99,14 +112,14 @@ class QueueExecutor(Executor):
         for message in messages:
             self._tasks.put(message)
 
-    def _next_reply(self, workers: Workers, deadline: float | None) -> Any:
-        while True:
-            try:
-                return self._results.get(timeout=POLL_S)
-            except Empty:
-                workers.check()
-                if deadline is not None and time.monotonic() > deadline:
-                    raise TimeoutError("the workers' replies did not arrive in time") from None
+    def _next_reply(self, deadline: float | None) -> Any:
+        """A blocking ``get``, as the book's: a worker that dies posts its own error reply."""
+        if deadline is None:
+            return self._results.get()
+        try:
+            return self._results.get(timeout=max(0.0, deadline - time.monotonic()))
+        except Empty:
+            raise TimeoutError("the workers' replies did not arrive in time") from None
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """One poison pill per worker, then stop whatever lingers; the queues are closed."""

@@ -2,16 +2,22 @@
 executors: started in setup, each told what to run one message at a time, stopped with one
 poison pill each (the book's ``primes_queue.py``), killed if they linger.
 
-A message is ``(index, fn, batch)``: run ``fn(*args)`` for every args tuple of ``batch``; the
-reply is ``(index, "ok", results)`` or ``(index, "error", exception)``.
+A message is ``(index, run, batch)``: run the function of run number ``run`` over ``batch``
+(a list of tasks, or of argument tuples when the function takes several); the reply is
+``(index, "ok", results)`` or ``(index, "error", exception)``. Each worker gets each run's
+function once, on a control queue of its own, and unpickles it once: pickled into every tiny
+task, ``workload.run`` would cost more than the task (the hand-written Queue script of
+``benchmarks/ch9_dispatch.py`` sends bare numbers).
 """
 
 import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from typing import Any
 
 from hpexp.core.errors import one_line
@@ -24,7 +30,7 @@ STOP = None
 #: how often a waiting parent looks at its workers
 POLL_S = 0.1
 
-Message = tuple[int, Callable[..., Any], list[tuple[Any, ...]]]
+Message = tuple[int, int, list[Any]]
 Reply = tuple[int, str, Any]
 
 
@@ -32,11 +38,46 @@ class WorkerDied(RuntimeError):
     """A worker process exited while the run waited for its replies."""
 
 
-def answer(message: Message) -> Reply:
+class Runs:
+    """The parent's side: number each run's function and send it to every worker once."""
+
+    def __init__(self) -> None:
+        self.number = 0
+
+    def announce(self, fn: Callable[..., Any], star: bool, controls: list[Any]) -> int:
+        self.number += 1
+        for control in controls:
+            control.put((self.number, fn, star))
+        return self.number
+
+
+class Functions:
+    """A worker's side: the function of the run it is in, taken from its control queue."""
+
+    def __init__(self, control: Any) -> None:
+        self.control = control
+        self.number, self.fn, self.star = 0, None, False
+
+    def of(self, number: int) -> tuple[Callable[..., Any], bool]:
+        while self.number != number:
+            self.number, self.fn, self.star = self.control.get()
+        return self.fn, self.star
+
+
+def tasks_of(iterables: tuple[Iterable[Any], ...]) -> tuple[list[Any], bool]:
+    """``map``'s items: the tasks themselves for one iterable, argument tuples (star) for more."""
+    if len(iterables) == 1:
+        return list(iterables[0]), False
+    return list(zip(*iterables, strict=True)), True
+
+
+def answer(message: Message, functions: Functions) -> Reply:
     """Run one message's batch; an exception that cannot be pickled travels as its text."""
-    index, fn, batch = message
+    index, number, batch = message
     try:
-        return index, "ok", [fn(*args) for args in batch]
+        fn, star = functions.of(number)
+        results = [fn(*args) for args in batch] if star else [fn(task) for task in batch]
+        return index, "ok", results
     except Exception as exc:
         try:
             pickle.dumps(exc)
@@ -45,19 +86,23 @@ def answer(message: Message) -> Reply:
         return index, "error", exc
 
 
-def queue_worker(hpexp_pid: int, handed: Handed, ready: Any, tasks: Any, results: Any) -> None:
+def queue_worker(
+    hpexp_pid: int, handed: Handed, ready: Any, control: Any, tasks: Any, results: Any
+) -> None:
     """Take messages from ``tasks`` and put replies on ``results`` until the poison pill."""
     start_worker(hpexp_pid, handed, ready.release)
+    functions = Functions(control)
     while (message := tasks.get()) is not STOP:
-        results.put(answer(message))
+        results.put(answer(message, functions))
 
 
-def pipe_worker(hpexp_pid: int, handed: Handed, ready: Any, conn: Any) -> None:
+def pipe_worker(hpexp_pid: int, handed: Handed, ready: Any, control: Any, conn: Any) -> None:
     """Answer each message on ``conn`` until the poison pill (or the parent's end closes)."""
     start_worker(hpexp_pid, handed, ready.release)
+    functions = Functions(control)
     try:
         while (message := conn.recv()) is not STOP:
-            conn.send(answer(message))
+            conn.send(answer(message, functions))
     except EOFError:
         return
 
@@ -71,7 +116,8 @@ def unpack(reply: Reply) -> tuple[int, list[Any]]:
 
 
 class Workers:
-    """``count`` processes running ``target(hpexp_pid, handed, ready, *args_of(i))``."""
+    """``count`` processes running ``target(hpexp_pid, handed, ready, control, *args_of(i))``,
+    each with its own control queue (``controls[i]``) for the functions of the runs."""
 
     def __init__(
         self,
@@ -82,9 +128,15 @@ class Workers:
         handed: Handed,
     ) -> None:
         ready = context.Semaphore(0)
+        self._stop_writing: int | None = None
+        self._watcher: threading.Thread | None = None
+        self.controls = [context.Queue() for _ in range(count)]
+        hpexp_pid = os.getpid()
         self.processes = [
             context.Process(
-                target=target, args=(os.getpid(), handed, ready, *args_of(i)), daemon=True
+                target=target,
+                args=(hpexp_pid, handed, ready, self.controls[i], *args_of(i)),
+                daemon=True,
             )
             for i in range(count)
         ]
@@ -99,10 +151,32 @@ class Workers:
             self.stop()
             raise
 
+    def post_deaths_to(self, replies: Any) -> None:
+        """Put an error reply on ``replies`` when a worker exits before :meth:`stop`, so a
+        parent blocked on ``replies.get()`` (no polling in the hot loop) hears of it at once."""
+        stop_reading, self._stop_writing = os.pipe()
+
+        def watch() -> None:
+            with open(stop_reading, "rb"):
+                by_sentinel = {process.sentinel: process for process in self.processes}
+                ready = multiprocessing.connection.wait([*by_sentinel, stop_reading])
+                if stop_reading in ready:
+                    return
+                try:
+                    self.check(wait_s=GRACE_S)
+                except WorkerDied as died:
+                    replies.put((-1, "error", died))
+
+        self._watcher = threading.Thread(target=watch, name="worker-deaths", daemon=True)
+        self._watcher.start()
+
     def check(self, wait_s: float = 0.0) -> None:
         """Raise :class:`WorkerDied` if any worker has exited (or exits within ``wait_s``)."""
         if wait_s:
-            multiprocessing.connection.wait([p.sentinel for p in self.processes], wait_s)
+            ended = multiprocessing.connection.wait([p.sentinel for p in self.processes], wait_s)
+            for process in self.processes:
+                if process.sentinel in ended:
+                    process.join(wait_s)  # its sentinel closes a moment before it can be reaped
         for process in self.processes:
             if process.exitcode is not None:
                 raise WorkerDied(
@@ -112,6 +186,12 @@ class Workers:
 
     def stop(self, grace_s: float = GRACE_S) -> None:
         """Give the workers ``grace_s`` to take their poison pills, then terminate, then kill."""
+        if self._stop_writing is not None:
+            with suppress(BrokenPipeError):  # the watcher reported a death and is gone
+                os.write(self._stop_writing, b"x")
+            os.close(self._stop_writing)
+            self._stop_writing = None
+            self._watcher.join()
         started = [process for process in self.processes if process.pid is not None]
         for ask in (None, "terminate", "kill"):
             deadline = time.monotonic() + grace_s
@@ -121,4 +201,7 @@ class Workers:
             for process in started:
                 process.join(timeout=max(0.0, deadline - time.monotonic()))
             if all(process.exitcode is not None for process in started):
-                return
+                break
+        for control in self.controls:
+            control.cancel_join_thread()  # functions a killed worker never took must not block
+            control.close()
