@@ -72,10 +72,14 @@ def test_console_script_is_the_same_program(tmp_path):
 BAD_INPUTS = [
     (
         ["executor=nope"],
-        "unknown executor 'nope' "
-        "(available: asyncio, dask, gevent, joblib, pool, serial, threads, tornado)",
+        "unknown executor 'nope' (available: asyncio, dask, gevent, joblib, mp_dummy, mp_pipe, "
+        "mp_pool, mp_queue, pool, serial, threads, tornado)",
     ),
-    (["workload=nope"], "unknown workload 'nope' (available: crawl, eventloop, pi)"),
+    (
+        ["workload=nope"],
+        "unknown workload 'nope' (available: counter, crawl, eventloop, pi, "
+        "prime_check, primes, shared_array)",
+    ),
     (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer >= 1)"),
     (["workers=abc"], "invalid value for 'workers': 'abc' (allowed: an integer)"),
     (["workers=2.5"], "invalid value for 'workers': 2.5 (allowed: an integer)"),

@@ -24,6 +24,10 @@ LIGHT_MODULES = [
     "hpexp.workloads.pi",
     "hpexp.workloads.crawl.workload",
     "hpexp.workloads.eventloop.workload",
+    "hpexp.workloads.primes",
+    "hpexp.workloads.prime_check.workload",
+    "hpexp.workloads.counter.workload",
+    "hpexp.workloads.shared_array",
     *(f"hpexp.executors.{p.stem}" for p in sorted((PACKAGE / "executors").glob("[!_]*.py"))),
     "hpexp.executors.gevent_child",
 ]
