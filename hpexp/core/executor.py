@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 from hpexp.core.errors import require_int
 from hpexp.core.model import Model
 from hpexp.core.shared import CannotShare
+from hpexp.core.worker import Handed
 from hpexp.core.workload import Workload
 
 #: how long starting a pool's workers may take before setup is declared failed
@@ -45,9 +46,13 @@ class Executor(concurrent.futures.Executor):
     libraries: ClassVar[tuple[str, ...]] = ()
     #: every task runs in this process (threads, event loops), so state set here reaches them
     workers_in_this_process: ClassVar[bool] = False
+    #: its worker processes are its own children, which run :attr:`handed` as they start
+    starts_its_workers: ClassVar[bool] = False
 
     def __init__(self, workers: int) -> None:
         self.workers = require_int("workers", workers, 1)
+        #: what every worker process runs first (see :meth:`hand_over`)
+        self.handed: Handed = None
 
     def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
         """Run ``initializer(*initargs)`` in every worker as it starts; called before ``start``.
@@ -57,9 +62,12 @@ class Executor(concurrent.futures.Executor):
         as they are created. Executors whose workers are not theirs to create (a dask cluster)
         raise :class:`~hpexp.core.shared.CannotShare`, and the cell is skipped.
         """
-        if not self.workers_in_this_process:
+        if self.workers_in_this_process:
+            initializer(*initargs)
+        elif self.starts_its_workers:
+            self.handed = (initializer, initargs)
+        else:
             raise CannotShare(f"{type(self).__name__} cannot hand shared state to its workers")
-        initializer(*initargs)
 
     def start(self) -> None:
         """Start pools, loops or clusters so the first measured run pays no start-up cost."""

@@ -15,7 +15,7 @@ from hpexp.core.errors import require_choice
 from hpexp.core.executor import Executor, even_chunksize, started
 from hpexp.core.model import Model
 from hpexp.core.processes import GRACE_S
-from hpexp.core.worker import Handed, checked_start_method
+from hpexp.core.worker import checked_start_method
 from hpexp.executors.mp_workers import (
     POLL_S,
     STOP,
@@ -44,18 +44,15 @@ class PipeExecutor(Executor):
     """``workers`` processes, each answering the messages on its own Pipe."""
 
     model = Model.batches
+    starts_its_workers = True
 
     def __init__(self, workers: int, start_method: str | None = None, deal: str = "block") -> None:
         super().__init__(workers)
         self.start_method = checked_start_method(start_method)
         self.deal = require_choice("deal", deal, DEALS)
-        self._handed: Handed = None
         self._workers: Workers | None = None
         self._runs = Runs()
         self._conns: list[Any] = []
-
-    def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
-        self._handed = (initializer, initargs)
 
     def start(self) -> None:
         context = multiprocessing.get_context(self.start_method)
@@ -63,7 +60,7 @@ class PipeExecutor(Executor):
         self._conns = [parent for parent, _ in pipes]
         try:
             self._workers = Workers(
-                context, self.workers, pipe_worker, lambda i: (pipes[i][1],), self._handed
+                context, self.workers, pipe_worker, lambda i: (pipes[i][1],), self.handed
             )
         finally:
             for _, child in pipes:

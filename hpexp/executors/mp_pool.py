@@ -23,7 +23,7 @@ from typing import Any
 from hpexp.core.errors import require_choice, require_optional_int
 from hpexp.core.executor import STARTUP_TIMEOUT_S, Executor, started
 from hpexp.core.model import Model
-from hpexp.core.worker import Handed, checked_start_method, start_worker
+from hpexp.core.worker import checked_start_method, start_worker
 from hpexp.executors.mp_workers import WorkerDied
 
 METHODS = ("map", "imap", "imap_unordered", "apply_async")
@@ -142,6 +142,7 @@ class MultiprocessingPoolExecutor(PoolApiExecutor):
     """
 
     model = Model.processes
+    starts_its_workers = True
 
     def __init__(
         self,
@@ -154,11 +155,7 @@ class MultiprocessingPoolExecutor(PoolApiExecutor):
         super().__init__(workers, method, chunksize)
         self.start_method = checked_start_method(start_method)
         self.maxtasksperchild = require_optional_int("maxtasksperchild", maxtasksperchild, 1)
-        self._handed: Handed = None
         self._processes: dict[int, Any] = {}
-
-    def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
-        self._handed = (initializer, initargs)
 
     def start(self) -> None:
         context = multiprocessing.get_context(self.start_method)
@@ -167,7 +164,7 @@ class MultiprocessingPoolExecutor(PoolApiExecutor):
         self._pool = context.Pool(
             self.workers,
             initializer=start_worker,
-            initargs=(os.getpid(), self._handed, functools.partial(_release, up)),
+            initargs=(os.getpid(), self.handed, functools.partial(_release, up)),
             maxtasksperchild=self.maxtasksperchild,
         )
         self._processes = {}

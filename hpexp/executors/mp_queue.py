@@ -17,7 +17,7 @@ from typing import Any
 from hpexp.core.errors import require_choice, require_int
 from hpexp.core.executor import Executor, started
 from hpexp.core.model import Model
-from hpexp.core.worker import Handed, checked_start_method
+from hpexp.core.worker import checked_start_method
 from hpexp.executors.mp_workers import (
     STOP,
     Message,
@@ -42,6 +42,7 @@ class QueueExecutor(Executor):
     """``workers`` processes reading ``(index, fn, batch)`` items from one Queue."""
 
     model = Model.batches
+    starts_its_workers = True
 
     def __init__(
         self,
@@ -54,20 +55,16 @@ class QueueExecutor(Executor):
         self.start_method = checked_start_method(start_method)
         self.feeder = require_choice("feeder", feeder, FEEDERS)
         self.batch = require_int("batch", batch, 1)
-        self._handed: Handed = None
         self._workers: Workers | None = None
         self._runs = Runs()
         self._tasks: Any = None
         self._results: Any = None
 
-    def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
-        self._handed = (initializer, initargs)
-
     def start(self) -> None:
         context = multiprocessing.get_context(self.start_method)
         self._tasks, self._results = context.Queue(), context.Queue()
         queues = (self._tasks, self._results)
-        self._workers = Workers(context, self.workers, queue_worker, lambda _: queues, self._handed)
+        self._workers = Workers(context, self.workers, queue_worker, lambda _: queues, self.handed)
         self._workers.post_deaths_to(self._results)
 
     def chunksize_for(self, task_count: int) -> int:

@@ -14,7 +14,7 @@ from hpexp.core.executor import (
     started,
 )
 from hpexp.core.model import Model
-from hpexp.core.worker import Handed, checked_start_method, start_worker
+from hpexp.core.worker import checked_start_method, start_worker
 
 
 class ProcessPoolExecutor(Executor):
@@ -26,16 +26,13 @@ class ProcessPoolExecutor(Executor):
     """
 
     model = Model.processes
+    starts_its_workers = True
 
     def __init__(self, workers: int, start_method: str | None = None, chunksize: int | None = None):
         super().__init__(workers)
         self.start_method = checked_start_method(start_method)
         self.chunksize = require_optional_int("chunksize", chunksize, 1)
-        self._handed: Handed = None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-
-    def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
-        self._handed = (initializer, initargs)
 
     def start(self) -> None:
         context = multiprocessing.get_context(self.start_method)
@@ -45,7 +42,7 @@ class ProcessPoolExecutor(Executor):
             max_workers=self.workers,
             mp_context=context,
             initializer=start_worker,
-            initargs=(os.getpid(), self._handed, barrier.wait),
+            initargs=(os.getpid(), self.handed, barrier.wait),
         )
         start_all_workers(self._pool.submit, self.workers, barrier)
 
