@@ -83,7 +83,7 @@ class PipeExecutor(Executor):
         workers = started(self._workers, self)
         items, star = tasks_of(iterables)
         shares = deal(len(items), self.workers, self.deal)
-        run = self._runs.announce(fn, star, workers.controls)
+        run = self._runs.announce(fn, star, False, workers.controls)
         for conn, share in zip(self._conns, shares, strict=True):
             conn.send((0, run, [items[i] for i in share]))
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -89,10 +89,13 @@ class QueueExecutor(Executor):
         """``fn`` over the items in queue items of ``chunksize`` tasks, results in task order."""
         workers = started(self._workers, self)
         items, star = tasks_of(iterables)
-        run = self._runs.announce(fn, star, workers.controls)
-        messages: list[Message] = [
-            (start, run, batch) for start, batch in batches(items, chunksize)
-        ]
+        single = chunksize == 1
+        run = self._runs.announce(fn, star, single, workers.controls)
+        messages: list[Message] = (
+            [(index, run, item) for index, item in enumerate(items)]
+            if single
+            else [(start, run, batch) for start, batch in batches(items, chunksize)]
+        )
         if self.feeder == "thread":
             feeding = threading.Thread(target=self._feed, args=(messages,), daemon=True)
             feeding.start()
@@ -101,8 +104,11 @@ class QueueExecutor(Executor):
         results: list[Any] = [None] * len(items)
         deadline = None if timeout is None else time.monotonic() + timeout
         for _ in messages:
-            start, values = unpack(self._next_reply(deadline))
-            results[start : start + len(values)] = values
+            start, value = unpack(self._next_reply(deadline))
+            if single:
+                results[start] = value
+            else:
+                results[start : start + len(value)] = value
         return iter(results)
 
     def _feed(self, messages: list[Message]) -> None:

@@ -30,24 +30,35 @@ STOP = None
 #: how often a waiting parent looks at its workers
 POLL_S = 0.1
 
-Message = tuple[int, int, list[Any]]
-Reply = tuple[int, str, Any]
+Message = tuple[int, int, Any]
+Reply = tuple[int, Any]
 
 
 class WorkerDied(RuntimeError):
     """A worker process exited while the run waited for its replies."""
 
 
+class Failed:
+    """A reply's value when the batch raised: the exception travels inside it."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
 class Runs:
-    """The parent's side: number each run's function and send it to every worker once."""
+    """The parent's side: number each run's function and send it to every worker once.
+
+    ``star``: the tasks are argument tuples; ``single``: each message holds one task, not a
+    list (the book's one number per item, with nothing wrapped around it).
+    """
 
     def __init__(self) -> None:
         self.number = 0
 
-    def announce(self, fn: Callable[..., Any], star: bool, controls: list[Any]) -> int:
+    def announce(self, fn: Callable[..., Any], star: bool, single: bool, controls: list) -> int:
         self.number += 1
         for control in controls:
-            control.put((self.number, fn, star))
+            control.put((self.number, fn, star, single))
         return self.number
 
 
@@ -56,12 +67,12 @@ class Functions:
 
     def __init__(self, control: Any) -> None:
         self.control = control
-        self.number, self.fn, self.star = 0, None, False
+        self.number, self.fn, self.star, self.single = 0, None, False, False
 
-    def of(self, number: int) -> tuple[Callable[..., Any], bool]:
+    def of(self, number: int) -> "Functions":
         while self.number != number:
-            self.number, self.fn, self.star = self.control.get()
-        return self.fn, self.star
+            self.number, self.fn, self.star, self.single = self.control.get()
+        return self
 
 
 def tasks_of(iterables: tuple[Iterable[Any], ...]) -> tuple[list[Any], bool]:
@@ -72,18 +83,20 @@ def tasks_of(iterables: tuple[Iterable[Any], ...]) -> tuple[list[Any], bool]:
 
 
 def answer(message: Message, functions: Functions) -> Reply:
-    """Run one message's batch; an exception that cannot be pickled travels as its text."""
-    index, number, batch = message
+    """Run one message's task or batch; an exception that cannot be pickled travels as text."""
+    index, number, payload = message
     try:
-        fn, star = functions.of(number)
-        results = [fn(*args) for args in batch] if star else [fn(task) for task in batch]
-        return index, "ok", results
+        run = functions.of(number)
+        fn = run.fn
+        if run.single:
+            return index, fn(*payload) if run.star else fn(payload)
+        return index, [fn(*args) for args in payload] if run.star else [fn(t) for t in payload]
     except Exception as exc:
         try:
             pickle.dumps(exc)
         except Exception:
-            return index, "error", RuntimeError(one_line(exc))
-        return index, "error", exc
+            return index, Failed(RuntimeError(one_line(exc)))
+        return index, Failed(exc)
 
 
 def queue_worker(
@@ -107,11 +120,11 @@ def pipe_worker(hpexp_pid: int, handed: Handed, ready: Any, control: Any, conn: 
         return
 
 
-def unpack(reply: Reply) -> tuple[int, list[Any]]:
-    """A reply's index and results, or the task's own exception raised here."""
-    index, status, value = reply
-    if status != "ok":
-        raise value
+def unpack(reply: Reply) -> tuple[int, Any]:
+    """A reply's index and value, or the task's own exception raised here."""
+    index, value = reply
+    if isinstance(value, Failed):
+        raise value.exc
     return index, value
 
 
@@ -165,7 +178,7 @@ class Workers:
                 try:
                     self.check(wait_s=GRACE_S)
                 except WorkerDied as died:
-                    replies.put((-1, "error", died))
+                    replies.put((-1, Failed(died)))
 
         self._watcher = threading.Thread(target=watch, name="worker-deaths", daemon=True)
         self._watcher.start()
