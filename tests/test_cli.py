@@ -109,6 +109,8 @@ BAD_INPUTS = [
         ["trial_timeout_s=0"],
         "invalid value for 'trial_timeout_s': 0.0 (allowed: a number of seconds > 0)",
     ),
+    (["results_dir="], "invalid value for 'results_dir': '' (allowed: a directory path"),
+    (["+foo=1"], "unknown key 'foo' (allowed: executor, progress, "),
     (
         ["workload=crawl", "workload.url=not-a-url"],
         "invalid value for 'workload.url': 'not-a-url' "

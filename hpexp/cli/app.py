@@ -113,6 +113,16 @@ def _exit(code: int) -> None:
     sys.exit(code)
 
 
+def refuse_an_empty_results_dir(argv: list[str]) -> None:
+    """``results_dir=`` would put Hydra's dirs at the filesystem root before any job runs."""
+    for arg in argv:
+        key, equals, value = arg.partition("=")
+        if equals and key.lstrip("+~") == "results_dir" and not value.strip():
+            raise ConfigError(
+                "results_dir", value, "a directory path, relative to the cwd or absolute"
+            )
+
+
 def main() -> None:
     """Entry point: run Hydra, and report expected failures as one line on stderr."""
     full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
@@ -125,6 +135,7 @@ def main() -> None:
     report.clear()
     install_signal_handlers()
     try:
+        refuse_an_empty_results_dir(sys.argv[1:])
         sys.argv[1:] = with_resumed_sweep_dir(sys.argv[1:], conf_dir())
         run_job()
     except (KeyboardInterrupt, Terminated) as exc:

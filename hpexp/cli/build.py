@@ -5,19 +5,36 @@ data: a value typed on the command line is never instantiated, whatever ``_targe
 """
 
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from hydra._internal.utils import _locate
 from omegaconf import DictConfig, OmegaConf
 
+from hpexp.cli.schema import HpexpConfig
 from hpexp.core.environment import library_versions, machine
-from hpexp.core.errors import ConfigError, MissingDependency, require_int, require_seconds
+from hpexp.core.errors import (
+    ConfigError,
+    HpexpError,
+    MissingDependency,
+    require_int,
+    require_seconds,
+)
 from hpexp.core.executor import Executor
 from hpexp.core.progress import Progress
 from hpexp.core.trials import Job, run_trials
 from hpexp.core.workload import Workload
 from hpexp.results.rows import build_rows, parameters
+
+#: the top-level keys of the schema: a ``+key=value`` that adds any other is refused
+TOP_LEVEL_KEYS = {f.name for f in fields(HpexpConfig)} - {"defaults"}
+
+
+class UnknownKey(ConfigError):
+    """A key the schema does not have, added with ``+key=value``."""
+
+    def __init__(self, message: str) -> None:
+        HpexpError.__init__(self, message)
 
 
 @dataclass
@@ -81,6 +98,10 @@ def _build(group: str, params: dict[str, Any], base: type, **kwargs: Any) -> Any
 
 def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> PlannedJob:
     """Validate every value and build the job; raises ConfigError before anything is written."""
+    unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
+    if unknown:
+        allowed = ", ".join(sorted(TOP_LEVEL_KEYS))
+        raise UnknownKey(f"unknown key '{unknown[0]}' (allowed: {allowed})")
     workers = require_int("workers", cfg.workers, 1)
     repeats = require_int("repeats", cfg.repeats, 1)
     warmup = require_int("warmup", cfg.warmup, 0)
