@@ -109,6 +109,15 @@ BAD_INPUTS = [
         ["trial_timeout_s=0"],
         "invalid value for 'trial_timeout_s': 0.0 (allowed: a number of seconds > 0)",
     ),
+    (
+        ["workload.samples=99999999999999999999999"],
+        "invalid value for 'workload.samples': 99999999999999999999999 "
+        "(allowed: an integer from 1 to 2**63-1)",
+    ),
+    (
+        ["executor=../../etc/passwd"],
+        "unknown executor '../../etc/passwd' (available: asyncio, dask,",
+    ),
     (["results_dir="], "invalid value for 'results_dir': '' (allowed: a directory path"),
     (["+foo=1"], "unknown key 'foo' (allowed: executor, progress, "),
     (

@@ -44,11 +44,20 @@ def _unknown_key(cause: ConfigAttributeError | ConfigKeyError) -> str:
     return f"unknown key '{cause.full_key}' ({suggestion}allowed: {', '.join(keys)})"
 
 
+def _group_and_option(path: str) -> str:
+    """``executor 'nope'`` from ``executor/nope``, ``hydra/launcher 'x'`` from a nested group;
+    an option that is itself a path (``executor=../../etc/passwd``) is quoted whole."""
+    group, _, name = path.rpartition("/")
+    if any(part in (".", "..") for part in group.split("/")):
+        group, _, name = path.partition("/")
+    return f"{group or 'config'} '{name}'"
+
+
 def describe_hydra_error(exc: BaseException) -> str:
     """A one-line description of a Hydra or OmegaConf error raised while composing the config."""
     if isinstance(exc, MissingConfigException) and exc.options:
-        group, _, name = (exc.missing_cfg_file or "").rpartition("/")
-        return f"unknown {group or 'config'} '{name}' (available: {', '.join(exc.options)})"
+        options = ", ".join(exc.options)
+        return f"unknown {_group_and_option(exc.missing_cfg_file or '')} (available: {options})"
     if isinstance(exc, OverrideParseException):
         return f"cannot parse override '{exc.override}': {exc.message.splitlines()[0]}"
     cause = exc if isinstance(exc, OmegaConfBaseException) else exc.__cause__

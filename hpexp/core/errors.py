@@ -42,10 +42,19 @@ class MissingDependency(ConfigError):
         )
 
 
+#: the largest integer a results column (parquet int64) holds
+MAX_INT = 2**63 - 1
+
+
 def require_int(key: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum`` (bools and floats refused), else a ConfigError."""
+    """``value`` as an int >= ``minimum`` (bools and floats refused), else a ConfigError.
+
+    Integers beyond int64 are refused here: their rows could not be written.
+    """
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(key, value, f"an integer >= {minimum}")
+    if value > MAX_INT:
+        raise ConfigError(key, value, f"an integer from {minimum} to 2**63-1")
     return value
 
 
