@@ -261,7 +261,7 @@ def _started_by(session: int) -> list[psutil.Process]:
     return found
 
 
-@pytest.mark.parametrize("executor", ["pool", "mp_pool", "mp_queue", "mp_pipe", "joblib"])
+@pytest.mark.parametrize("executor", ["pool", "mp_pool", "mp_queue", "mp_pipe", "joblib", "dask"])
 def test_sigkill_of_hpexp_leaves_no_worker(tmp_path, executor):
     process = subprocess.Popen(
         [sys.executable, "-m", "hpexp", "workload.samples=5000000", "warmup=0", "repeats=5",
