@@ -45,7 +45,7 @@ EXECUTORS = {
         CROSSING_CALLS,
         ("submit + add_done_callback", "submit + wait"),
     ),
-    "joblib": (lambda: JoblibExecutor(2), CROSSING_CALLS, ("joblib.Parallel no-op calls",) * 2),
+    "joblib": (lambda: JoblibExecutor(2), CROSSING_CALLS, ("map no-op calls in batches",) * 2),
     "asyncio": (
         lambda: AsyncioExecutor(1),
         LOOP_CALLS,

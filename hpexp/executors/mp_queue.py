@@ -39,7 +39,7 @@ def batches(items: list[Any], size: int) -> Iterator[tuple[int, list]]:
 
 
 class QueueExecutor(Executor):
-    """``workers`` processes reading ``(index, fn, batch)`` items from one Queue."""
+    """``workers`` processes taking ``(index, run, task or batch)`` items from one Queue."""
 
     model = Model.batches
     starts_its_workers = True

@@ -1,10 +1,10 @@
-"""Executors of the ``batches`` model (joblib) have no futures and no callbacks: every call goes
-through ``map`` in the executor's batches instead.
+"""Executors of the ``batches`` model (joblib, the Queue and Pipe workers) have no futures and
+no callbacks: every call goes through ``map`` in the executor's batches instead.
 
 So there is no chain to follow: all the chains' calls (no-ops that return their chain's number)
-are dispatched through the executor's ``map`` (joblib's one open ``Parallel``), which measures
-dispatch throughput rather than a round trip. Both styles run this same primitive, and the
-``primitive`` column says so.
+are dispatched through the executor's ``map`` (joblib's one open ``Parallel``, queue items,
+pipe messages), which measures dispatch throughput rather than a round trip. Both styles run
+this same primitive, and the ``primitive`` column says so.
 """
 
 import itertools
@@ -14,7 +14,7 @@ from typing import Any
 from hpexp.core.model import Model
 from hpexp.workloads.eventloop.common import ChainRun, Stopwatch
 
-PRIMITIVE = "joblib.Parallel no-op calls"
+PRIMITIVE = "map no-op calls in batches"
 
 
 def do_hello_world(chain_index: int) -> int:
