@@ -11,12 +11,13 @@ import pytest
 import hpexp
 from hpexp.analysis.plots import (
     crawl_time_vs_concurrency,
+    shared_array_time_and_memory,
     speedup_vs_workers,
     time_vs_workers,
     write_plots,
 )
 from hpexp.cli.report import write_sweep_report
-from tests.conftest import run_cli
+from tests.conftest import measure, run_cli
 
 TINY = ["workload=pi", "workload.samples=20000", "repeats=3", "warmup=0"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -171,3 +172,21 @@ def test_time_and_speedup_figures_draw_the_summary():
     lines = {line.get_label(): line for line in speedup_axes.get_lines()}
     assert list(lines["pool"].get_ydata()) == pytest.approx([1.0, 2.0, 4.0 / 1.5])
     assert "2 CPUs" in lines, "the machine's CPU count is marked"
+
+
+def test_shared_array_figure_shows_time_and_memory_per_share(make_config, tmp_path):
+    size = ["workload=shared_array", "workload.size=200000", "executor=pool", "workers=2"]
+    rows = [
+        row
+        for share in ("pickle", "shared_memory")
+        for row in measure(make_config, *size, f"workload.share={share}", "repeats=3", "warmup=0")
+    ]
+    frame = pd.DataFrame(rows).assign(workload="shared_array")  # as the CLI names the rows
+    figure = shared_array_time_and_memory(frame)
+    time_axes, memory_axes = figure.axes
+    medians = frame.groupby("workload.share")[["wall_s", "max_rss_mb"]].median()
+    assert [t.get_text() for t in time_axes.get_xticklabels()] == ["pickle", "shared_memory"]
+    assert [bar.get_height() for bar in time_axes.patches] == list(medians["wall_s"])
+    assert [bar.get_height() for bar in memory_axes.patches] == list(medians["max_rss_mb"])
+    paths = write_plots(frame, hpexp.summarize(frame), tmp_path)
+    assert tmp_path / "shared_array_time_and_memory.png" in paths

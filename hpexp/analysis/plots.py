@@ -1,4 +1,5 @@
-"""PNG figures of a summary: time and speedup vs workers, and the book's crawl figure.
+"""PNG figures of a summary: time and speedup vs workers, the book's crawl figure, and the
+shared array's time and memory per way of sharing.
 
 Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no display, no global
 backend state), so they can be made inside a running sweep.
@@ -18,6 +19,8 @@ from hpexp.analysis.stats import key_columns, ok_rows, summarize
 
 CRAWL = "crawl"
 DELAY = "workload.delay_ms"
+SHARED_ARRAY = "shared_array"
+SHARE = "workload.share"
 #: how a curve names a value of these columns (others: ``column=value``)
 LABELS = {"executor": "{}", DELAY: "delay {} ms"}
 
@@ -110,6 +113,37 @@ def crawl_time_vs_concurrency(frame: pd.DataFrame) -> Figure:
     return figure
 
 
+def shared_array_time_and_memory(frame: pd.DataFrame) -> Figure:
+    """Chapter 9's question for ``shared_array``: what each way of sharing costs in wall time and
+    in peak memory (summed over processes), one bar per executor and workers."""
+    medians = (
+        frame.groupby(["executor", "workers", SHARE], observed=True)[["wall_s", "max_rss_mb"]]
+        .median()
+        .reset_index()
+    )
+    shares = sorted(medians[SHARE].unique())
+    cells = list(dict.fromkeys(zip(medians["executor"], medians["workers"], strict=True)))
+    width = 0.8 / len(cells)
+    figure = Figure(figsize=(11, 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    panels = figure.subplots(1, 2)
+    measures = (("wall_s", "median wall time (s)"), ("max_rss_mb", "median peak RSS (MB)"))
+    for axes, (column, label) in zip(panels, measures, strict=True):
+        for k, (executor, workers) in enumerate(cells):
+            mine = medians[(medians["executor"] == executor) & (medians["workers"] == workers)]
+            by_share = mine.set_index(SHARE)[column]
+            values = [by_share.get(share, np.nan) for share in shares]
+            positions = np.arange(len(shares)) + k * width
+            axes.bar(positions, values, width, label=f"{executor}, {workers} workers")
+        axes.set_xticks(np.arange(len(shares)) + width * (len(cells) - 1) / 2, shares)
+        axes.set_xlabel("share")
+        axes.set_ylabel(label)
+        axes.grid(True, axis="y", alpha=0.3)
+    panels[0].legend(fontsize="small")
+    figure.suptitle("shared_array: time and memory per way of sharing")
+    return figure
+
+
 def cpu_count_of(frame: pd.DataFrame) -> int:
     """The CPU count of the machine that measured ``frame`` (the largest, if several)."""
     counts = frame["cpu_count"].dropna() if "cpu_count" in frame else pd.Series(dtype=int)
@@ -130,6 +164,9 @@ def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> li
     crawl = measured[measured["workload"] == CRAWL]
     if len(crawl) and DELAY in crawl:
         figures["crawl_time_vs_concurrency.png"] = crawl_time_vs_concurrency(crawl)
+    arrays = measured[measured["workload"] == SHARED_ARRAY]
+    if len(arrays) and SHARE in arrays:
+        figures["shared_array_time_and_memory.png"] = shared_array_time_and_memory(arrays)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, figure in figures.items():
