@@ -137,6 +137,10 @@ INTERRUPTED = {
                      "workload.requests=20,2000"],
     "dask": ["workload=faulty", "executor=dask", "workers=2", "workload.sleep_s=0.2",
              "workload.tasks=4,400"],
+    "mp_queue": ["workload=faulty", "executor=mp_queue", "workers=2", "workload.sleep_s=0.5",
+                 "workload.tasks=4,400"],
+    "mp_pool": ["workload=faulty", "executor=mp_pool", "workers=2", "workload.sleep_s=0.5",
+                "workload.tasks=4,400"],
 }  # fmt: skip
 
 
@@ -147,8 +151,17 @@ INTERRUPTED = {
         (signal.SIGTERM, 143, INTERRUPTED["pool"]),
         (signal.SIGINT, 130, INTERRUPTED["crawl-gevent"]),
         (signal.SIGINT, 130, INTERRUPTED["dask"]),
+        (signal.SIGINT, 130, INTERRUPTED["mp_queue"]),
+        (signal.SIGTERM, 143, INTERRUPTED["mp_pool"]),
     ],
-    ids=["SIGINT-pool", "SIGTERM-pool", "SIGINT-crawl-gevent", "SIGINT-dask"],
+    ids=[
+        "SIGINT-pool",
+        "SIGTERM-pool",
+        "SIGINT-crawl-gevent",
+        "SIGINT-dask",
+        "SIGINT-mp_queue",
+        "SIGTERM-mp_pool",
+    ],
 )
 def test_an_interrupt_stops_everything_and_keeps_finished_jobs(project, signum, code, sweep_args):
     sweep = start_sweep(project, *sweep_args, "repeats=2", "warmup=0")

@@ -192,6 +192,14 @@ class MultiprocessingPoolExecutor(PoolApiExecutor):
         }
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """``wait=False`` follows a run abandoned on a timeout or a signal, whose workers were
+        killed already: one may have died waiting for a task, holding the task queue's read
+        lock, which ``Pool.terminate()`` would wait for forever. A plain ``Lock`` may be
+        released by any process, so it is freed first."""
+        if self._pool is not None and not wait:
+            lock = self._pool._inqueue._rlock  # type: ignore[attr-defined]
+            lock.acquire(timeout=_POLL_S)  # taken now, or held by a dead worker: free either way
+            lock.release()
         super().shutdown(wait, cancel_futures=cancel_futures)
         self._processes = {}
 
