@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import ExitStack
 from typing import Any
 
 from hpexp.core.errors import ConfigError
@@ -31,11 +32,26 @@ def check_redis_url(url: Any) -> str | None:
     return url
 
 
-def start_manager() -> multiprocessing.managers.SyncManager:
-    """A Manager server process that exits with hpexp; ``shutdown()`` it when the job ends."""
+def start_manager(job: ExitStack) -> multiprocessing.managers.SyncManager:
+    """A Manager server process that exits with hpexp, and is shut down when ``job`` closes."""
     manager = multiprocessing.managers.SyncManager()
     manager.start(initializer=exit_with_parent, initargs=(os.getpid(),))
+    job.callback(manager.shutdown)
     return manager
+
+
+def redis_url_for(url: str | None, job: ExitStack) -> str:
+    """``url``, or that of a redis-server started now and stopped when ``job`` closes."""
+    if url is not None:
+        return url
+    server = RedisServer()
+    job.callback(server.stop)
+    return server.url
+
+
+def temporary_dir(prefix: str, job: ExitStack) -> str:
+    """A fresh directory, removed when ``job`` closes."""
+    return job.enter_context(tempfile.TemporaryDirectory(prefix=prefix))
 
 
 def redis_client(url: str) -> Any:

@@ -6,8 +6,7 @@ An unlocked run that loses updates is the lesson, not a failure: ``status=ok`` w
 bigger). A locked run whose count is off by one is an error.
 """
 
-import shutil
-import tempfile
+from contextlib import ExitStack
 from typing import Any
 
 from hpexp.core.errors import ConfigError, require_choice, require_int
@@ -20,7 +19,7 @@ from hpexp.workloads.counter.stores import (
     raw_value_counter,
     value_counter,
 )
-from hpexp.workloads.ipc import RedisServer, check_redis_url, start_manager
+from hpexp.workloads.ipc import check_redis_url, redis_url_for, start_manager, temporary_dir
 
 STORES = ("file", "value", "rawvalue", "manager", "redis")
 
@@ -45,38 +44,31 @@ class Counter(Workload):
         self.redis_url = check_redis_url(redis_url)
         self._counter: Any = None
         self._tasks = 0
-        self._cleanup: list[Any] = []
+        self._job = ExitStack()  # what prepare() started, closed in close()
 
     def __getstate__(self) -> dict[str, Any]:
         """Workers get the parameters only: the counter reaches them at their start."""
-        return {**self.__dict__, "_counter": None, "_cleanup": []}
+        return {**self.__dict__, "_counter": None, "_job": None}
 
     def prepare(self) -> None:
         if self.store == "file":
-            directory = tempfile.mkdtemp(prefix="hpexp-counter-")
-            self._cleanup.append(lambda: shutil.rmtree(directory, ignore_errors=True))
+            directory = temporary_dir("hpexp-counter-", self._job)
             self._counter = FileCounter(directory)
         elif self.store == "value":
             self._counter = value_counter()
         elif self.store == "rawvalue":
             self._counter = raw_value_counter()
         elif self.store == "manager":
-            manager = start_manager()
-            self._cleanup.append(manager.shutdown)
+            manager = start_manager(self._job)
             self._counter = manager_counter(manager)
         else:
-            url = self.redis_url
-            if url is None:
-                server = RedisServer()
-                self._cleanup.append(server.stop)
-                url = server.url
+            url = redis_url_for(self.redis_url, self._job)
             self._counter = RedisCounter(url, "hpexp:counter")
         self._counter.reset()
 
     def close(self) -> None:
         self._counter = None
-        while self._cleanup:
-            self._cleanup.pop()()
+        self._job.close()
 
     def shared_state(self) -> Any:
         return self._counter

@@ -10,9 +10,8 @@ verdict is checked against a Miller-Rabin test.
 
 import itertools
 import math
-import shutil
-import tempfile
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ from hpexp.core.errors import ConfigError, require_choice, require_int
 from hpexp.core.model import Model
 from hpexp.core.shared import installed
 from hpexp.core.workload import Driver, Outcome, Workload
-from hpexp.workloads.ipc import RedisServer, check_redis_url, start_manager
+from hpexp.workloads.ipc import check_redis_url, redis_url_for, start_manager, temporary_dir
 from hpexp.workloads.prime_check.flags import (
     MmapFlags,
     RedisFlags,
@@ -97,12 +96,12 @@ class PrimeCheck(Workload):
         self.check_every = require_int("check_every", check_every, 1)
         self.redis_url = check_redis_url(redis_url)
         self._flags: Any = None
-        self._cleanup: list[Any] = []
+        self._job = ExitStack()  # what prepare() started, closed in close()
         self._ranges: list[FactorRange] = []
 
     def __getstate__(self) -> dict[str, Any]:
         """Workers get the parameters only: the flags reach them at their start."""
-        return {**self.__dict__, "_flags": None, "_cleanup": [], "_ranges": []}
+        return {**self.__dict__, "_flags": None, "_job": None, "_ranges": []}
 
     def prepare(self) -> None:
         count = len(self.numbers)
@@ -111,25 +110,18 @@ class PrimeCheck(Workload):
         elif self.flag == "rawvalue":
             self._flags = raw_value_flags(count)
         elif self.flag == "manager":
-            manager = start_manager()
-            self._cleanup.append(manager.shutdown)
+            manager = start_manager(self._job)
             self._flags = manager_flags(manager, count)
         elif self.flag == "mmap":
-            directory = tempfile.mkdtemp(prefix="hpexp-flags-")
-            self._cleanup.append(lambda: shutil.rmtree(directory, ignore_errors=True))
+            directory = temporary_dir("hpexp-flags-", self._job)
             self._flags = MmapFlags(f"{directory}/flags", count)
         elif self.flag == "redis":
-            url = self.redis_url
-            if url is None:
-                server = RedisServer()
-                self._cleanup.append(server.stop)
-                url = server.url
+            url = redis_url_for(self.redis_url, self._job)
             self._flags = RedisFlags(url, "hpexp:flag", count)
 
     def close(self) -> None:
         self._flags = None
-        while self._cleanup:
-            self._cleanup.pop()()
+        self._job.close()
 
     def shared_state(self) -> Any:
         return self._flags
