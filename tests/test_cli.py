@@ -91,7 +91,8 @@ BAD_INPUTS = [
     ),
     (
         ["workload.impl=fortran"],
-        "invalid value for 'workload.impl': 'fortran' (allowed: python | numpy)",
+        "invalid value for 'workload.impl': 'fortran' "
+        "(allowed: python | numpy | numba | cython | ctypes)",
     ),
     (["worker=2"], "unknown key 'worker' (did you mean 'workers'?"),
     (["workload.sample=5"], "unknown key 'workload.sample' (did you mean 'samples'?"),

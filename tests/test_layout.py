@@ -22,6 +22,8 @@ LIGHT_MODULES = [
     "hpexp",
     *(f"hpexp.core.{p.stem}" for p in sorted((PACKAGE / "core").glob("[!_]*.py"))),
     "hpexp.workloads.pi",
+    "hpexp.workloads.julia",
+    "hpexp.workloads.kernels",
     "hpexp.workloads.crawl.workload",
     "hpexp.workloads.eventloop.workload",
     "hpexp.workloads.primes",

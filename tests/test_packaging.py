@@ -1,4 +1,5 @@
-"""The wheel carries every built-in config, so a non-editable install runs from any directory."""
+"""The wheel carries every built-in config, so a non-editable install runs from any directory,
+and chapter 7's compiled kernels."""
 
 import subprocess
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_wheel_ships_every_config(tmp_path):
+def test_wheel_ships_every_config_and_the_compiled_kernels(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
         check=True,
@@ -23,3 +24,9 @@ def test_wheel_ships_every_config(tmp_path):
     }
     assert expected
     assert shipped == expected
+    compiled = sorted(
+        Path(name).name.split(".")[0]
+        for name in zipfile.ZipFile(wheel).namelist()
+        if name.startswith("hpexp/workloads/kernels/") and name.endswith(".so")
+    )
+    assert compiled == ["_c", "_cython"]

@@ -1,5 +1,6 @@
 """Reports: the automatic one after a real sweep, the report command, plots and comparisons."""
 
+import itertools
 import re
 import subprocess
 import sys
@@ -11,12 +12,15 @@ import pytest
 import hpexp
 from hpexp.analysis.plots import (
     crawl_time_vs_concurrency,
+    scaling_per_impl,
     shared_array_time_and_memory,
+    speedup_over_python,
     speedup_vs_workers,
     time_vs_workers,
     write_plots,
 )
 from hpexp.cli.report import write_sweep_report
+from hpexp.workloads.kernels import IMPLS
 from tests.conftest import measure, run_cli
 
 TINY = ["workload=pi", "workload.samples=20000", "repeats=3", "warmup=0"]
@@ -190,3 +194,31 @@ def test_shared_array_figure_shows_time_and_memory_per_share(make_config, tmp_pa
     assert [bar.get_height() for bar in memory_axes.patches] == list(medians["max_rss_mb"])
     paths = write_plots(frame, hpexp.summarize(frame), tmp_path)
     assert tmp_path / "shared_array_time_and_memory.png" in paths
+
+
+def test_kernel_figures_show_speedup_over_python_and_scaling_per_impl(make_config, tmp_path):
+    grid = ["workload=julia", "workload.width=60", "workload.max_iterations=40", "repeats=3"]
+    rows = []
+    for executor, workers, impl in itertools.product(("threads", "pool"), (1, 2), IMPLS):
+        cell = [f"executor={executor}", f"workers={workers}", f"workload.impl={impl}"]
+        job = measure(make_config, *grid, *cell)
+        rows += [{**row, "executor": executor} for row in job]
+    frame = pd.DataFrame(rows).assign(workload="julia")
+    summary = hpexp.summarize(frame)
+    bars = speedup_over_python(summary, "julia")
+    (axes,) = bars.axes
+    in_order = ["python", "ctypes", "cython", "numba", "numpy"]
+    assert [t.get_text() for t in axes.get_xticklabels()] == in_order
+    medians = summary.set_index(["executor", "workers", "workload.impl"])["median_s"]
+    expected = [
+        medians[executor, workers, "python"] / medians[executor, workers, impl]
+        for executor, workers in itertools.product(("pool", "threads"), (1, 2))
+        for impl in in_order
+    ]
+    assert [bar.get_height() for bar in axes.patches] == pytest.approx(expected)
+    scaling = scaling_per_impl(summary, "julia", cpu_count=2)
+    assert [panel.get_title() for panel in scaling.axes] == ["pool", "threads"]
+    threads_curves = [line.get_label() for line in scaling.axes[1].get_lines()]
+    assert threads_curves == [*(f"impl {impl}" for impl in sorted(IMPLS)), "ideal"]
+    paths = {path.name for path in write_plots(frame, summary, tmp_path)}
+    assert {"impl_speedup_julia.png", "impl_scaling_julia.png"} <= paths

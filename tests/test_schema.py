@@ -15,6 +15,7 @@ WORKLOADS = sorted(path.stem for path in (conf_dir() / "workload").glob("*.yaml"
 #: the smallest run of each workload that still exercises its drivers
 SMALL = {
     "pi": ["workload.samples=2000"],
+    "julia": ["workload.width=30", "workload.max_iterations=20"],
     "eventloop": ["workload.callbacks=40", "workload.chains=2"],
     "crawl": ["workload.requests=4", "workload.delay_ms=0"],
     "primes": ["workload.count=40"],

@@ -1,5 +1,5 @@
-"""PNG figures of a summary: time and speedup vs workers, the book's crawl figure, and the
-shared array's time and memory per way of sharing.
+"""PNG figures of a summary: time and speedup vs workers, the book's crawl figure, the shared
+array's time and memory per way of sharing, and chapter 7's kernels against pure Python.
 
 Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no display, no global
 backend state), so they can be made inside a running sweep.
@@ -21,8 +21,9 @@ CRAWL = "crawl"
 DELAY = "workload.delay_ms"
 SHARED_ARRAY = "shared_array"
 SHARE = "workload.share"
+IMPL = "workload.impl"
 #: how a curve names a value of these columns (others: ``column=value``)
-LABELS = {"executor": "{}", DELAY: "delay {} ms"}
+LABELS = {"executor": "{}", DELAY: "delay {} ms", IMPL: "impl {}"}
 
 
 def _series(summary: pd.DataFrame, hidden: tuple[str, ...]) -> list[tuple[str, pd.DataFrame]]:
@@ -144,10 +145,71 @@ def shared_array_time_and_memory(frame: pd.DataFrame) -> Figure:
     return figure
 
 
+def speedup_over_python(summary: pd.DataFrame, workload: str) -> Figure:
+    """Chapter 7's question: how many times faster than the pure-Python kernel each ``impl`` is,
+    on the same executor and workers (one bar per executor and workers, log scale)."""
+    rows = summary[summary["workload"] == workload].dropna(subset=["median_s"])
+    cells = [c for c in key_columns(rows) if c not in ("workload", IMPL)]
+    python = rows[rows[IMPL] == "python"].set_index(cells)["median_s"]
+    impls = ["python", *sorted(set(rows[IMPL]) - {"python"})]
+    groups = list(rows.groupby(cells, observed=True, sort=True))
+    width = 0.8 / len(groups)
+    figure = Figure(figsize=(11, 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for k, (values, cell) in enumerate(groups):
+        by_impl = cell.set_index(IMPL)["median_s"]
+        reference = python.get(values, np.nan)
+        speedups = [reference / by_impl.get(impl, np.nan) for impl in impls]
+        named = zip(cells, values if isinstance(values, tuple) else (values,), strict=True)
+        label = ", ".join(LABELS.get(c, f"{c}={{}}").format(v) for c, v in named)
+        axes.bar(np.arange(len(impls)) + k * width, speedups, width, label=label)
+    axes.set_xticks(np.arange(len(impls)) + width * (len(groups) - 1) / 2, impls)
+    axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(ScalarFormatter())
+    axes.axhline(1, color="black", linewidth=0.8)
+    axes.set_xlabel("impl")
+    axes.set_ylabel("times faster than impl=python")
+    axes.grid(True, axis="y", which="both", alpha=0.3)
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    axes.set_title(f"{workload}: speedup over pure Python per impl")
+    return figure
+
+
+def scaling_per_impl(summary: pd.DataFrame, workload: str, cpu_count: int) -> Figure:
+    """Speedup vs workers per ``impl``, one panel per executor: threads scale only the kernels
+    that release the GIL, processes scale them all."""
+    rows = summary[summary["workload"] == workload].dropna(subset=["speedup"])
+    executors = list(dict.fromkeys(rows["executor"]))
+    figure = Figure(figsize=(5 * len(executors) + 2, 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    panels = figure.subplots(1, len(executors), sharey=True, squeeze=False)[0]
+    top = max(rows["workers"].max(), cpu_count)
+    for axes, executor in zip(panels, executors, strict=True):
+        mine = rows[rows["executor"] == executor]
+        for label, curve in _series(mine, ("workload", "executor", "workers")):
+            axes.plot(curve["workers"], curve["speedup"], marker="o", label=label)
+        axes.plot([1, top], [1, top], linestyle="--", color="black", alpha=0.6, label="ideal")
+        _workers_axis(axes, mine["workers"])
+        axes.set_title(str(executor))
+    panels[0].set_ylabel("speedup vs workers=1")
+    panels[-1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    figure.suptitle(f"{workload}: scaling per impl")
+    return figure
+
+
 def cpu_count_of(frame: pd.DataFrame) -> int:
     """The CPU count of the machine that measured ``frame`` (the largest, if several)."""
     counts = frame["cpu_count"].dropna() if "cpu_count" in frame else pd.Series(dtype=int)
     return int(counts.max()) if len(counts) else 1
+
+
+def _compares_impls(summary: pd.DataFrame, workload: str) -> bool:
+    """The workload was measured with pure Python and at least one other kernel."""
+    if IMPL not in summary:
+        return False
+    impls = set(summary.loc[summary["workload"] == workload].dropna(subset=["median_s"])[IMPL])
+    return "python" in impls and len(impls) > 1
 
 
 def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> list[Path]:
@@ -160,6 +222,12 @@ def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> li
             figures[f"speedup_{name}.png"] = speedup_vs_workers(
                 summary, workload, cpu_count_of(frame)
             )
+        if _compares_impls(summary, workload):
+            figures[f"impl_speedup_{name}.png"] = speedup_over_python(summary, workload)
+            if summary.loc[summary["workload"] == workload, "speedup"].notna().any():
+                figures[f"impl_scaling_{name}.png"] = scaling_per_impl(
+                    summary, workload, cpu_count_of(frame)
+                )
     measured = ok_rows(frame)
     crawl = measured[measured["workload"] == CRAWL]
     if len(crawl) and DELAY in crawl:

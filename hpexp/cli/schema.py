@@ -22,6 +22,15 @@ class PiConfig:
 
 
 @dataclass
+class JuliaConfig:
+    _target_: str = MISSING
+    width: int = MISSING
+    max_iterations: int = MISSING
+    impl: str = MISSING
+    chunks: int | None = MISSING
+
+
+@dataclass
 class EventloopConfig:
     _target_: str = MISSING
     callbacks: int | None = MISSING
@@ -160,6 +169,7 @@ class HpexpConfig:
 SCHEMAS: dict[str, dict[str, type]] = {
     "workload": {
         "pi": PiConfig,
+        "julia": JuliaConfig,
         "eventloop": EventloopConfig,
         "crawl": CrawlConfig,
         "primes": PrimesConfig,

@@ -1,21 +1,18 @@
 """Monte Carlo pi, the book's chapter 9 workload: CPU-bound, embarrassingly parallel."""
 
 import math
-import random
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from hpexp.core.errors import require_choice, require_int
+from hpexp.core.errors import require_int
 from hpexp.core.workload import Outcome, Workload
+from hpexp.workloads import kernels
 
 #: an estimate further than this many standard errors from pi marks the row as wrong; a correct
 #: sampler gets there with probability ~2e-9, a broken one (shared or biased streams) quickly does
 TOLERANCE_SIGMAS = 6.0
-_NUMPY_BLOCK = 1 << 20
-#: the kernels: the book's pure-Python loop, and numpy vectorised
-IMPLS = ("python", "numpy")
 
 
 @dataclass(frozen=True)
@@ -28,22 +25,8 @@ class PiChunk:
 
 
 def count_inside(chunk: PiChunk) -> int:
-    """Points of the chunk inside the unit quarter circle."""
-    if chunk.impl == "numpy":
-        rng = np.random.default_rng(chunk.stream)
-        inside = 0
-        for start in range(0, chunk.samples, _NUMPY_BLOCK):
-            size = min(_NUMPY_BLOCK, chunk.samples - start)
-            x, y = rng.random(size), rng.random(size)
-            inside += int(np.count_nonzero(x * x + y * y <= 1.0))
-        return inside
-    rand = random.Random(int.from_bytes(chunk.stream.generate_state(4).tobytes(), "little")).random
-    inside = 0
-    for _ in range(chunk.samples):
-        x, y = rand(), rand()
-        if x * x + y * y <= 1.0:
-            inside += 1
-    return inside
+    """Points of the chunk inside the unit quarter circle, by the chunk's kernel."""
+    return kernels.load(chunk.impl).pi_count(chunk.samples, chunk.stream)
 
 
 def standard_error(samples: int) -> float:
@@ -59,14 +42,18 @@ class MonteCarloPi(Workload):
 
     def __init__(self, samples: int = 10_000_000, impl: str = "python", chunks: int | None = None):
         self.samples = require_int("samples", samples, 1)
-        self.impl = require_choice("impl", impl, IMPLS)
+        self.impl = kernels.require_impl("impl", impl)
         self.chunks = None if chunks is None else require_int("chunks", chunks, 1)
+        self.compile_s = 0.0
 
     def chunk_count(self, workers: int) -> int:
         return self.chunks or workers
 
     def describe(self, workers: int) -> dict[str, Any]:
         return {"chunks": self.chunk_count(workers)}
+
+    def prepare(self) -> None:
+        self.compile_s = kernels.warm(self.impl)
 
     def tasks(self, workers: int, seed: int) -> list[PiChunk]:
         count = self.chunk_count(workers)
@@ -87,5 +74,11 @@ class MonteCarloPi(Workload):
                 f"pi estimate {estimate:.6f} is {abs_error:.2e} from pi, beyond the "
                 f"{TOLERANCE_SIGMAS:g}-sigma tolerance {tolerance:.2e} for {self.samples} samples"
             )
-        metrics = {"pi_estimate": estimate, "abs_error": abs_error, "samples": self.samples}
+        metrics = {
+            "pi_estimate": estimate,
+            "abs_error": abs_error,
+            "samples": self.samples,
+            "releases_gil": kernels.RELEASES_GIL[self.impl],
+            "compile_s": self.compile_s,
+        }
         return Outcome(metrics=metrics, units=self.samples, error=error)

@@ -1,0 +1,114 @@
+"""The Julia set, the book's chapter 7 benchmark: one CPU-bound kernel, five ways to compile it.
+
+The grid and constants are ``julia1_nopil.py``'s; rows are split into ``chunks`` tasks. Each
+task returns its rows' iteration count, and the sum is checked against the book's 33219980 for
+1000 x 300, or against the pure-Python kernel for any other size.
+"""
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hpexp.core.errors import ConfigError, require_int
+from hpexp.core.workload import Outcome, Workload
+from hpexp.workloads import kernels
+
+X1, X2, Y1, Y2 = -1.8, 1.8, -1.8, 1.8
+C = complex(-0.62772, -0.42193)
+#: the book's own check: ``assert sum(output) == 33219980`` for a 1000-wide grid, 300 iterations
+BOOK_CHECKSUMS = {(1000, 300): 33219980}
+
+
+def grid_axes(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The book's x and y coordinates, stepped as it steps them (so 1000 gives 1000 of each)."""
+    x_step = (X2 - X1) / width
+    y_step = (Y1 - Y2) / width
+    xs, ys = [], []
+    y = Y2
+    while y > Y1:
+        ys.append(y)
+        y += y_step
+    x = X1
+    while x < X2:
+        xs.append(x)
+        x += x_step
+    return np.array(xs), np.array(ys)
+
+
+@functools.lru_cache(maxsize=8)
+def reference_checksum(width: int, max_iterations: int) -> int:
+    """The right sum: the book's where it gives one, else the pure-Python kernel's (untimed)."""
+    if (width, max_iterations) in BOOK_CHECKSUMS:
+        return BOOK_CHECKSUMS[width, max_iterations]
+    xs, ys = grid_axes(width)
+    return kernels.load("python").julia_rows(xs, ys, C, max_iterations)
+
+
+@dataclass(frozen=True)
+class JuliaRows:
+    """One task: a band of grid rows."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    max_iterations: int
+    impl: str
+
+
+class JuliaSet(Workload):
+    """The Julia set of ``width`` x ``width`` points, ``max_iterations`` deep, by ``impl``."""
+
+    libraries = ("numpy", "numba")
+
+    def __init__(
+        self,
+        width: int = 1000,
+        max_iterations: int = 300,
+        impl: str = "python",
+        chunks: int | None = None,
+    ):
+        self.width = require_int("width", width, 2)
+        self.max_iterations = require_int("max_iterations", max_iterations, 1)
+        self.impl = kernels.require_impl("impl", impl)
+        self.chunks = None if chunks is None else require_int("chunks", chunks, 1)
+        self.xs, self.ys = grid_axes(self.width)
+        if self.chunks is not None and self.chunks > len(self.ys):
+            raise ConfigError(
+                "chunks", chunks, f"null or an integer from 1 to {len(self.ys)} (rows)"
+            )
+        self.compile_s = 0.0
+
+    def chunk_count(self, workers: int) -> int:
+        return min(self.chunks or workers, len(self.ys))
+
+    def describe(self, workers: int) -> dict[str, Any]:
+        return {"chunks": self.chunk_count(workers)}
+
+    def prepare(self) -> None:
+        self.compile_s = kernels.warm(self.impl)
+        reference_checksum(self.width, self.max_iterations)
+
+    def tasks(self, workers: int, seed: int) -> list[JuliaRows]:
+        bands = np.array_split(self.ys, self.chunk_count(workers))
+        return [JuliaRows(self.xs, band, self.max_iterations, self.impl) for band in bands]
+
+    def run(self, task: JuliaRows) -> int:
+        return kernels.load(task.impl).julia_rows(task.xs, task.ys, C, task.max_iterations)
+
+    def reduce(self, results: list[int]) -> Outcome:
+        checksum = sum(results)
+        expected = reference_checksum(self.width, self.max_iterations)
+        pixels = len(self.xs) * len(self.ys)
+        error = None
+        if checksum != expected:
+            error = (
+                f"julia checksum {checksum} != {expected} for {self.width} x {self.max_iterations}"
+            )
+        metrics = {
+            "checksum": checksum,
+            "pixels": pixels,
+            "releases_gil": kernels.RELEASES_GIL[self.impl],
+            "compile_s": self.compile_s,
+        }
+        return Outcome(metrics=metrics, units=pixels, error=error)

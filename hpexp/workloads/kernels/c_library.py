@@ -1,0 +1,53 @@
+"""The C kernels (``kernels.c``), loaded with ctypes: a plain shared library, no Python API.
+
+ctypes releases the GIL for the length of every foreign call, so threads calling these overlap.
+"""
+
+import ctypes
+import importlib.util
+
+import numpy as np
+
+from hpexp.workloads.kernels import COMPILED, splitmix_seed
+
+_DOUBLES = ctypes.POINTER(ctypes.c_double)
+
+
+def _load() -> ctypes.CDLL:
+    spec = importlib.util.find_spec(COMPILED["ctypes"])
+    if spec is None or spec.origin is None:
+        raise ImportError(f"no module named {COMPILED['ctypes']}: hpexp was installed without it")
+    library = ctypes.CDLL(spec.origin)
+    library.julia_rows.restype = ctypes.c_longlong
+    library.julia_rows.argtypes = [
+        _DOUBLES,
+        ctypes.c_longlong,
+        _DOUBLES,
+        ctypes.c_longlong,
+        ctypes.c_double,
+        ctypes.c_double,
+        ctypes.c_longlong,
+    ]
+    library.pi_count.restype = ctypes.c_longlong
+    library.pi_count.argtypes = [ctypes.c_longlong, ctypes.c_uint64]
+    return library
+
+
+_library = _load()
+
+
+def julia_rows(xs: np.ndarray, ys: np.ndarray, c: complex, max_iterations: int) -> int:
+    xs, ys = np.ascontiguousarray(xs, np.float64), np.ascontiguousarray(ys, np.float64)
+    return _library.julia_rows(
+        xs.ctypes.data_as(_DOUBLES),
+        len(xs),
+        ys.ctypes.data_as(_DOUBLES),
+        len(ys),
+        c.real,
+        c.imag,
+        max_iterations,
+    )
+
+
+def pi_count(samples: int, stream: np.random.SeedSequence) -> int:
+    return _library.pi_count(samples, splitmix_seed(stream))
