@@ -77,7 +77,7 @@ BAD_INPUTS = [
     ),
     (
         ["workload=nope"],
-        "unknown workload 'nope' (available: counter, crawl, eventloop, pi, "
+        "unknown workload 'nope' (available: counter, crawl, eventloop, julia, pi, "
         "prime_check, primes, shared_array)",
     ),
     (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer >= 1)"),
@@ -121,6 +121,26 @@ BAD_INPUTS = [
     ),
     (["results_dir="], "invalid value for 'results_dir': '' (allowed: a directory path"),
     (["+foo=1"], "unknown key 'foo' (allowed: executor, progress, "),
+    (["~workers"], "cannot delete 'workers' (~workers): every run needs it; set it instead"),
+    (["~workload.samples"], "cannot delete 'workload.samples' (~workload.samples): every run"),
+    (
+        ["hydra.callbacks.results._target_=builtins.print"],
+        "'hydra.callbacks.results._target_' cannot be set on the command line: it names code",
+    ),
+    (
+        ["+hydra.job_logging.handlers.x.class=logging.FileHandler"],
+        "'hydra.job_logging.handlers.x.class' cannot be set on the command line: it names code",
+    ),
+    (["workers=1,2"], "'workers=1,2' is a sweep: add -m to run one job per value"),
+    (["experiment=pi_ch9"], "'experiment' has no default to override: add it with +experiment="),
+    (
+        ["executor=pool", "executor.start_method=[1]"],
+        "invalid value for 'executor.start_method': [1] (allowed: a string)",
+    ),
+    (
+        ["workload=prime_check", "workload.numbers=abc"],
+        "invalid value for 'workload.numbers': 'abc' (allowed: a list, e.g. [1,2])",
+    ),
     (
         ["workload=crawl", "workload.url=not-a-url"],
         "invalid value for 'workload.url': 'not-a-url' "

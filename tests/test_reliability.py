@@ -1,5 +1,6 @@
 """Faults in one job never cost the others: failures, hangs, interrupts, resume, bad files."""
 
+import json
 import re
 import shutil
 import signal
@@ -192,6 +193,38 @@ def test_an_interrupt_stops_everything_and_keeps_finished_jobs(project, signum, 
     assert not list((project / "results").rglob("sweep.parquet"))
 
 
+def test_an_interrupt_swallowed_by_library_code_still_stops_the_sweep(project):
+    """Every task sleeps inside a gc callback, where Python drops exceptions: each Ctrl-C is
+    swallowed, as dask's gc hook swallowed one. hpexp delivers it again and, when that is
+    swallowed too, stops everything itself: exit 130, finished jobs kept, no traceback."""
+    sweep = start_sweep(
+        project,
+        "workload=faulty",
+        "workload.fail=swallow_interrupts",
+        "workload.sleep_s=0.2",
+        "workload.tasks=2,400",
+        "repeats=2",
+        "warmup=0",
+    )
+    try:
+        wait_for(lambda: list((project / "results").rglob("0/results.parquet")))
+        time.sleep(0.5)  # well inside the second job
+        sweep.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        _, stderr = sweep.communicate(timeout=20)
+        elapsed = time.monotonic() - sent
+    finally:
+        kill_group(sweep)
+    assert sweep.returncode == 130, stderr
+    assert elapsed < 6.0, f"took {elapsed:.2f} s to stop"
+    assert "Traceback" not in stderr
+    assert "Exception ignored" not in stderr
+    assert stderr.strip().splitlines()[-1] == "hpexp: interrupted; finished jobs' results are kept"
+    df = hpexp.load_results(project / "results")
+    assert set(df.job) == {0}
+    assert (df.status == "ok").all()
+
+
 def test_resume_reruns_only_missing_and_failed_jobs(project):
     marker = project / "fixed"
     sweep_args = ["workload.fail=none,raise,none", f"workload.unless_exists={marker}"]
@@ -236,7 +269,83 @@ def test_load_results_skips_an_unreadable_file_with_a_warning(project):
     (jobs[1] / "results.parquet").write_bytes(b"PAR1 this is not parquet")
     with pytest.warns(UserWarning, match=r"skipping unreadable results file .*1/results.parquet"):
         df = hpexp.load_results(project / "results")
+    assert list(df.job.unique()) == [0, 1], "job 1's rows come from sweep.parquet"
+    sweep, _ = job_dirs(project)
+    (sweep / "sweep.parquet").unlink()
+    with pytest.warns(UserWarning, match=r"skipping unreadable results file .*1/results.parquet"):
+        df = hpexp.load_results(project / "results")
     assert list(df.job.unique()) == [0]
+
+
+def test_the_unreadable_file_warning_is_one_line_in_the_report_command(project):
+    assert faulty(project, "repeats=2", "workload.tasks=1,2", "-m").returncode == 0
+    sweep, jobs = job_dirs(project)
+    (jobs[1] / "results.parquet").write_bytes(b"PAR1 this is not parquet")
+    (sweep / "sweep.parquet").unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "hpexp.report", str(project / "results")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if "skipping unreadable" in ln]
+    assert lines
+    for line in lines:
+        assert line.startswith(f"hpexp: skipping unreadable results file {jobs[1]}/results.parquet")
+    assert "warnings.warn" not in result.stderr
+    assert "store.py" not in result.stderr
+
+
+def test_load_results_keeps_the_rows_of_a_deleted_job_dir(project):
+    assert faulty(project, "repeats=2", "workload.tasks=1,2,3", "-m").returncode == 0
+    sweep, jobs = job_dirs(project)
+    whole = hpexp.load_results(project / "results")
+    shutil.rmtree(jobs[1])
+    kept = hpexp.load_results(project / "results")
+    pd.testing.assert_frame_equal(kept, whole)
+    copy = project / "results" / "copied.parquet"
+    shutil.copy(sweep / "sweep.parquet", copy)
+    assert len(hpexp.load_results(project / "results")) == len(whole), "no row is read twice"
+
+
+def test_a_job_whose_results_cannot_be_written_keeps_its_rows_readable(project):
+    result = faulty(project, "workload.fail=unwritable", "repeats=2")
+    assert result.returncode == 1
+    (run_dir,) = (project / "results" / "runs").glob("*/*")
+    saved = run_dir / "results.parquet.rows.jsonl"
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"hpexp: could not write {run_dir}/results.parquet (")
+    assert line.endswith(f"); the job's 2 rows are in {saved} (JSON, one row per line)")
+    assert "Traceback" not in result.stderr
+    rows = [json.loads(text) for text in saved.read_text().splitlines()]
+    assert [row["status"] for row in rows] == ["ok", "ok"]
+    assert [row["result_sum"] for row in rows] == [1 + 2**70, 1 + 2**70]
+    assert not (run_dir / "results.parquet").exists()
+    assert not list(run_dir.glob("*.tmp"))
+
+
+def test_a_second_sweep_on_the_same_sweep_dir_is_refused(project):
+    shared = project / "results" / "sweeps" / "shared"
+    args = [f"hydra.sweep.dir={shared}", "workload.sleep_s=0.3", "workload.tasks=2,3", "repeats=2"]
+    first = start_sweep(project, "workload=faulty", *args)
+    try:
+        wait_for(lambda: (shared / "0" / ".hydra").is_dir())
+        second = faulty(project, *args, "-m")
+        _, err = first.communicate(timeout=120)
+    finally:
+        kill_group(first)
+    assert second.returncode == 2
+    assert second.stderr == (
+        f"hpexp: sweep dir '{shared}' is in use by another hpexp sweep; wait for it to finish, "
+        "or choose another hydra.sweep.dir\n"
+    )
+    assert first.returncode == 0, err
+    df = hpexp.load_results(shared)
+    assert sorted(df.job.unique()) == [0, 1]
+    assert len(df) == 4, "the first sweep's rows only, each once"
+    again = faulty(project, *args, "resume=true", "-m")
+    assert again.returncode == 0, "a finished sweep's dir can be resumed"
 
 
 def test_a_missing_library_gets_an_install_hint(project):

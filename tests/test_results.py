@@ -62,7 +62,8 @@ def test_sweep_file_and_job_files_are_not_double_counted(tmp_path):
     copied.parent.mkdir()
     copied.write_bytes((sweep / SWEEP_FILE).read_bytes())
     assert len(hpexp.load_results(copied)) == 6
-    assert len(hpexp.load_results(tmp_path)) == 3 * 2 + 2 + 6
+    # inside the root, the copy holds jobs already read: a measurement is one row, not two
+    assert len(hpexp.load_results(tmp_path)) == 3 * 2 + 2
 
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):

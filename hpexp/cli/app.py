@@ -13,21 +13,24 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from hpexp.cli.argv import check_overrides
 from hpexp.cli.build import build_job
+from hpexp.cli.callbacks import SweepDirInUse
 from hpexp.cli.hydra_errors import describe_hydra_error, is_hydra_error
 from hpexp.cli.resume import config_hash, run_only_keys, with_resumed_sweep_dir
-from hpexp.cli.run_report import REPORT
+from hpexp.cli.run_report import REPORT, print_hpexp_warnings_as_one_line
 from hpexp.cli.schema import register_schemas
 from hpexp.core.errors import ConfigError, HpexpError
-from hpexp.core.processes import (
-    Terminated,
-    install_signal_handlers,
-    stop_for_exit,
-    terminate_descendants,
-)
+from hpexp.core.interrupts import INTERRUPTED, Terminated, handled, install_signal_handlers
+from hpexp.core.processes import stop_for_exit, terminate_descendants
 from hpexp.core.progress import Progress
 from hpexp.results.resume import complete_results
-from hpexp.results.store import JOB_FILE, discard_bookkeeping, to_frame, write_atomic
+from hpexp.results.store import (
+    JOB_FILE,
+    ResultsNotWritten,
+    discard_bookkeeping,
+    write_job_results,
+)
 
 TRACEBACK_FILE = "traceback.txt"
 
@@ -85,12 +88,14 @@ def run_job(cfg: DictConfig) -> pd.DataFrame | None:
         REPORT.unexpected.append(exc)
         return None
     rows, trace = planned.measure()
-    frame = to_frame(rows)
-    write_atomic(frame, job_dir / JOB_FILE)
     (job_dir / TRACEBACK_FILE).unlink(missing_ok=True)
     if trace:
         (job_dir / TRACEBACK_FILE).write_text(trace)
-    return frame
+    try:
+        return write_job_results(rows, job_dir / JOB_FILE)
+    except ResultsNotWritten as exc:
+        REPORT.unexpected.append(exc)
+        return None
 
 
 def _exit_now(code: int) -> None:
@@ -113,16 +118,6 @@ def _exit(code: int) -> None:
     sys.exit(code)
 
 
-def refuse_an_empty_results_dir(argv: list[str]) -> None:
-    """``results_dir=`` would put Hydra's dirs at the filesystem root before any job runs."""
-    for arg in argv:
-        key, equals, value = arg.partition("=")
-        if equals and key.lstrip("+~") == "results_dir" and not value.strip():
-            raise ConfigError(
-                "results_dir", value, "a directory path, relative to the cwd or absolute"
-            )
-
-
 def main() -> None:
     """Entry point: run Hydra, and report expected failures as one line on stderr."""
     full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
@@ -133,14 +128,19 @@ def main() -> None:
         sys.path.insert(0, os.getcwd())
     report = REPORT
     report.clear()
+    print_hpexp_warnings_as_one_line()
     install_signal_handlers()
     try:
-        refuse_an_empty_results_dir(sys.argv[1:])
+        check_overrides(sys.argv[1:])
         sys.argv[1:] = with_resumed_sweep_dir(sys.argv[1:], conf_dir())
         run_job()
+    except SweepDirInUse as exc:
+        print(f"hpexp: {exc}", file=sys.stderr)
+        _exit(ConfigError.exit_code)
     except (KeyboardInterrupt, Terminated) as exc:
+        handled()
         stop_for_exit()
-        print("hpexp: interrupted; finished jobs' results are kept", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         _exit_now(getattr(exc, "exit_code", 130))
     except Exception as exc:
         if full_error:
@@ -155,7 +155,8 @@ def main() -> None:
     if report.unexpected:
         if full_error:
             raise report.unexpected[0]
-        _exit(_report_error(report.unexpected[0]))
+        codes = [_report_error(exc) for exc in report.unexpected]
+        _exit(codes[0])
     if report.failed_jobs:
         failed = len(report.failed_jobs)
         print(f"hpexp: {failed} job(s) failed: " + "; ".join(report.failed_jobs), file=sys.stderr)

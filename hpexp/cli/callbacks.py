@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import fasteners
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
@@ -17,7 +18,13 @@ from omegaconf import DictConfig
 from hpexp.analysis.tables import format_summary
 from hpexp.cli.report import write_sweep_report
 from hpexp.cli.run_report import REPORT
-from hpexp.results.store import SWEEP_FILE, discard_bookkeeping, load_results, write_atomic
+from hpexp.results.store import (
+    LOCK_FILE,
+    SWEEP_FILE,
+    discard_bookkeeping,
+    load_results,
+    write_atomic,
+)
 
 
 def sweep_size(config: DictConfig) -> int:
@@ -28,11 +35,42 @@ def sweep_size(config: DictConfig) -> int:
     return math.prod(len(list(o.sweep_string_iterator())) for o in parsed if o.is_sweep_override())
 
 
+def lock_sweep_dir(sweep_dir: Path) -> fasteners.InterProcessLock | None:
+    """Hold ``sweep_dir`` for this process, or None when another process holds it.
+
+    Two sweeps on one dir (the same ``hydra.sweep.dir``, or ``resume=true`` started twice)
+    would both run every job and overwrite each other's files. The lock is the kernel's
+    (``fcntl``): a killed sweep releases it, so resume after a crash is never locked out.
+    """
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    lock = fasteners.InterProcessLock(sweep_dir / LOCK_FILE)
+    return lock if lock.acquire(blocking=False) else None
+
+
+class SweepDirInUse(BaseException):
+    """Stops a sweep whose dir another hpexp process holds, before Hydra writes anything there.
+
+    A BaseException: Hydra turns a callback's Exceptions into warnings and would launch the
+    jobs anyway; :func:`hpexp.cli.app.main` reports it as one line.
+    """
+
+    def __init__(self, sweep_dir: Path) -> None:
+        super().__init__(
+            f"sweep dir '{sweep_dir}' is in use by another hpexp sweep; wait for it to "
+            "finish, or choose another hydra.sweep.dir"
+        )
+
+
 class ResultsCallback(Callback):
     def __init__(self) -> None:
         self.jobs = 0
+        self.lock: fasteners.InterProcessLock | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        self.lock = lock_sweep_dir(sweep_dir)
+        if self.lock is None:
+            raise SweepDirInUse(sweep_dir)
         self.jobs = sweep_size(config)
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:

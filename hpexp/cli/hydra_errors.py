@@ -29,6 +29,10 @@ def _allowed(message: str) -> str:
         return _TYPE_NAMES.get(match.group(1), match.group(1))
     if "not a valid bool" in message:
         return _TYPE_NAMES["Boolean"]
+    if "to string" in message:
+        return "a string"
+    if "is not a ListConfig, list or tuple" in message:
+        return "a list, e.g. [1,2]"
     return message
 
 
@@ -58,6 +62,13 @@ def describe_hydra_error(exc: BaseException) -> str:
     if isinstance(exc, MissingConfigException) and exc.options:
         options = ", ".join(exc.options)
         return f"unknown {_group_and_option(exc.missing_cfg_file or '')} (available: {options})"
+    first = _first_line(exc)
+    if match := re.match(r"Ambiguous value for argument '(([^=]+)=.*)'", first):
+        override, key = match.groups()
+        return f"'{override}' is a sweep: add -m to run one job per value (a list: {key}=[a,b])"
+    if match := re.match(r"Could not override '([^']+)'\. No match in the defaults list", first):
+        group = match.group(1)
+        return f"'{group}' has no default to override: add it with +{group}=NAME"
     if isinstance(exc, OverrideParseException):
         return f"cannot parse override '{exc.override}': {exc.message.splitlines()[0]}"
     cause = exc if isinstance(exc, OmegaConfBaseException) else exc.__cause__

@@ -15,6 +15,7 @@ import pandas as pd
 
 from hpexp.analysis.stats import ALPHA, compare, summarize
 from hpexp.analysis.tables import as_text
+from hpexp.cli.run_report import print_hpexp_warnings_as_one_line
 from hpexp.core.errors import ConfigError, HpexpError
 from hpexp.results.store import load_results
 
@@ -79,6 +80,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> None:
+    print_hpexp_warnings_as_one_line()
     parser = _Parser(prog="python -m hpexp.report", description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", metavar="PATH", help=WHERE)
     parser.add_argument("--out", metavar="DIR", help="where to write (default: PATH/report)")

@@ -5,6 +5,7 @@ job), so refused configs, unexpected errors and failed jobs are collected here a
 :func:`hpexp.cli.app.main` turns them into one line and the exit code.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -38,3 +39,22 @@ class RunReport:
 
 
 REPORT = RunReport()
+
+
+def print_hpexp_warnings_as_one_line() -> None:
+    """hpexp's own warnings (an unreadable results file) print as their message alone: the
+    source line Python adds would point inside hpexp, not at anything the user can change."""
+    default = warnings.formatwarning
+
+    def formatted(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        line: str | None = None,
+    ) -> str:
+        if str(message).startswith("hpexp: "):
+            return f"{message}\n"
+        return default(message, category, filename, lineno, line)
+
+    warnings.formatwarning = formatted

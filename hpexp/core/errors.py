@@ -30,6 +30,14 @@ class ConfigError(HpexpError):
         return ConfigError(f"{prefix}.{self.key}", self.value, self.allowed)
 
 
+class Refused(ConfigError):
+    """A refusal worded as a whole sentence (a command line, a busy sweep dir), exit code 2."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key, self.value, self.allowed = key, None, ""
+        HpexpError.__init__(self, message)
+
+
 class MissingDependency(ConfigError):
     """A plugin whose library is not installed: say which package to install."""
 

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from contextlib import suppress
-from types import FrameType
 
 import psutil
 
@@ -25,40 +24,6 @@ GRACE_S = 1.0
 _PR_SET_PDEATHSIG = 1
 #: how often a worker looks whether its parent is still alive
 WATCH_S = 0.2
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT."""
-
-    exit_code = 143
-
-
-def raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
-
-
-def _quiet_child_signals() -> None:
-    """In a forked child: die on SIGTERM, leave SIGINT to the parent.
-
-    Without this a pool worker inherits the parent's handlers, so stopping it (or a terminal's
-    Ctrl-C, sent to the whole process group) prints a traceback from every worker.
-    """
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-#: inherited by multiprocessing's resource tracker: after an interrupt it frees the semaphores
-#: of the processes hpexp stopped, and need not warn about each one after hpexp has exited
-_QUIET_RESOURCE_TRACKER = "ignore:::multiprocessing.resource_tracker"
-
-
-def install_signal_handlers() -> None:
-    """SIGTERM raises :class:`Terminated` here; forked children stop quietly instead."""
-    signal.signal(signal.SIGTERM, raise_terminated)
-    os.register_at_fork(after_in_child=_quiet_child_signals)
-    filters = [f for f in os.environ.get("PYTHONWARNINGS", "").split(",") if f]
-    if _QUIET_RESOURCE_TRACKER not in filters:
-        os.environ["PYTHONWARNINGS"] = ",".join([*filters, _QUIET_RESOURCE_TRACKER])
 
 
 def exit_with_parent(hpexp_pid: int) -> None:

@@ -20,7 +20,8 @@ from typing import Any
 
 from hpexp.core.errors import one_line
 from hpexp.core.executor import Executor
-from hpexp.core.processes import Terminated, stop_for_exit, terminate_descendants
+from hpexp.core.interrupts import Terminated, handled
+from hpexp.core.processes import stop_for_exit, terminate_descendants
 from hpexp.core.progress import Progress
 from hpexp.core.shared import CannotShare, install, uninstall
 from hpexp.core.timers import measure
@@ -188,6 +189,7 @@ def run_trials(job: Job) -> Trials:
                 limit = f"a run exceeded trial_timeout_s={job.trial_timeout_s:g}"
                 failure = ("timeout", f"{limit}; its processes were stopped")
             except (KeyboardInterrupt, Terminated):
+                handled()
                 _abandon(job.executor, stop_for_exit)
                 raise
     except Exception as exc:

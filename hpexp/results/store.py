@@ -1,11 +1,12 @@
 """The results store: one row per measured repeat, written atomically, loaded back as one DataFrame.
 
 Every job writes ``results.parquet`` in its own directory; a finished sweep also gets one
-combined ``sweep.parquet``. :func:`load_results` reads the job files and uses a sweep's combined
-file only where its job files are gone (e.g. a sweep file copied on its own), so no row is read
-twice.
+combined ``sweep.parquet``. :func:`load_results` reads the job files, and a sweep's combined file
+for the jobs whose own file is gone or unreadable (a job dir deleted, a sweep file copied on its
+own), so no row is read twice and none that is still on disk is lost.
 """
 
+import json
 import os
 import shutil
 import tempfile
@@ -17,14 +18,17 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from hpexp.core.errors import HpexpError, one_line
 from hpexp.results.schema import BY_NAME, REQUIRED, ordered
 
 JOB_FILE = "results.parquet"
 SWEEP_FILE = "sweep.parquet"
 
 SORT_KEY = ["started_at", "sweep_id", "job", "repeat"]
-#: what Hydra itself writes in a run, sweep or job dir before any job has measured anything
-HYDRA_BOOKKEEPING = (".hydra", "hpexp.log", "multirun.yaml")
+#: held by the process running a sweep, so a second sweep on the same dir is refused
+LOCK_FILE = ".hpexp.lock"
+#: what Hydra (and hpexp's lock) write in a run, sweep or job dir before any job has measured
+HYDRA_BOOKKEEPING = (".hydra", "hpexp.log", "multirun.yaml", LOCK_FILE)
 
 
 def to_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
@@ -71,18 +75,43 @@ def write_atomic(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def result_files(root: Path) -> list[Path]:
-    """The files under ``root`` whose rows together are every result exactly once."""
-    if root.is_file():
-        return [root]
-    job_files = sorted(root.rglob(JOB_FILE))
-    job_dirs = {f.parent for f in job_files}
-    sweep_files = [
-        f
-        for f in sorted(root.rglob(SWEEP_FILE))
-        if not any(f.parent in d.parents for d in job_dirs)
-    ]
-    return [*job_files, *sweep_files]
+class ResultsNotWritten(HpexpError):
+    """A job's parquet file could not be written; its rows were saved as JSON lines instead."""
+
+
+def write_job_results(rows: list[dict[str, Any]], path: Path) -> pd.DataFrame:
+    """The job's rows as a frame, written to ``path``; if that fails, saved where they can be read.
+
+    A value pyarrow cannot store, a full disk or a dir that went read-only would otherwise lose
+    the job's measurements with the error. The rows go to ``<path>.rows.jsonl`` beside it (or
+    to the temporary dir, if the job dir is not writable), and the error says where.
+    """
+    try:
+        frame = to_frame(rows)
+        write_atomic(frame, path)
+        return frame
+    except Exception as exc:
+        saved = _save_as_json_lines(rows, path.with_name(f"{path.name}.rows.jsonl"))
+        raise ResultsNotWritten(
+            f"could not write {path} ({one_line(exc)}); the job's {len(rows)} rows are in "
+            f"{saved} (JSON, one row per line)"
+        ) from exc
+
+
+def _save_as_json_lines(rows: list[dict[str, Any]], path: Path) -> Path:
+    text = "".join(json.dumps(row, default=str) + "\n" for row in rows)
+    try:
+        path.write_text(text)
+        return path
+    except OSError:
+        fd, fallback = tempfile.mkstemp(prefix="hpexp-rows-", suffix=".jsonl")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return Path(fallback)
+
+
+class UnreadableResults(UserWarning):
+    """A results file that cannot be read; its rows are skipped, every other file's kept."""
 
 
 def _read(path: Path) -> pd.DataFrame | None:
@@ -95,8 +124,39 @@ def _read(path: Path) -> pd.DataFrame | None:
         with open(path, "rb") as f:
             return pd.read_parquet(f)
     except (OSError, ValueError, pa.ArrowException) as exc:
-        warnings.warn(f"hpexp: skipping unreadable results file {path}: {exc}", stacklevel=3)
+        warnings.warn(
+            f"hpexp: skipping unreadable results file {path}: {exc}", UnreadableResults, 3
+        )
         return None
+
+
+#: what tells one job's rows from every other's
+JOB_KEY = ["sweep_id", "job"]
+
+
+def _job_keys(frame: pd.DataFrame) -> list[tuple[str, int]]:
+    if not set(JOB_KEY) <= set(frame.columns):
+        return []
+    return list(zip(frame["sweep_id"].astype(str), frame["job"].astype("int64"), strict=True))
+
+
+def _rows_of_missing_jobs(sweep_file: Path, present: set[tuple[str, int]]) -> pd.DataFrame | None:
+    """The rows of ``sweep_file`` whose job has no readable job file of its own.
+
+    Only the key columns are read first: usually every job file is there, and the combined
+    file adds nothing.
+    """
+    try:
+        keys = set(_job_keys(pd.read_parquet(sweep_file, columns=JOB_KEY)))
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        keys = None
+    if keys is not None and keys <= present:
+        return None
+    frame = _read(sweep_file)
+    if frame is None:
+        return None
+    missing = [key not in present for key in _job_keys(frame)] or [True] * len(frame)
+    return frame[missing]
 
 
 def load_results(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
@@ -108,7 +168,16 @@ def load_results(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"no results at '{root}' (run python -m hpexp first)")
-    frames = [frame for f in result_files(root) if (frame := _read(f)) is not None]
+    if root.is_file():
+        frames = [frame] if (frame := _read(root)) is not None else []
+    else:
+        frames = [frame for f in sorted(root.rglob(JOB_FILE)) if (frame := _read(f)) is not None]
+        present = {key for frame in frames for key in _job_keys(frame)}
+        for sweep_file in sorted(root.rglob(SWEEP_FILE)):
+            extra = _rows_of_missing_jobs(sweep_file, present)
+            if extra is not None and len(extra):
+                frames.append(extra)
+                present.update(_job_keys(extra))
     if not frames:
         return empty_frame()
     frame = conform(pd.concat(frames, ignore_index=True, sort=False))

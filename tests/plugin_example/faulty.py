@@ -1,5 +1,6 @@
 """A workload that fails on purpose, in each of the ways real workloads fail."""
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -10,13 +11,16 @@ from typing import Any
 from hpexp import Outcome, Workload
 from hpexp.core.errors import require_choice
 
-FAILURES = ("none", "raise", "kill_worker", "wrong", "hang")
+FAILURES = ("none", "raise", "kill_worker", "wrong", "hang", "swallow_interrupts", "unwritable")
 
 
 class Faulty(Workload):
     """``tasks`` tasks of ``sleep_s`` each, then the chosen ``fail``ure.
 
     ``unless_exists``: a path; once it exists the workload behaves (to test resume).
+    ``unwritable``: a metric no parquet column can hold (an integer beyond int64).
+    ``swallow_interrupts``: each task's sleep happens inside a garbage-collection callback,
+    where Python drops any exception (dask's gc hook swallowed a Ctrl-C this way).
     """
 
     def __init__(
@@ -33,8 +37,10 @@ class Faulty(Workload):
         return list(range(self.task_count))
 
     def run(self, task: int) -> int:
-        time.sleep(self.sleep_s)
         failure = self.failure()
+        if failure == "swallow_interrupts":
+            return self._sleep_in_gc(task)
+        time.sleep(self.sleep_s)
         if failure == "raise":
             raise ValueError(f"task {task} failed on purpose")
         if failure == "kill_worker":
@@ -45,10 +51,23 @@ class Faulty(Workload):
             time.sleep(3600)
         return task
 
+    def _sleep_in_gc(self, task: int) -> int:
+        def pause(phase: str, info: dict[str, Any]) -> None:
+            if phase == "start":
+                time.sleep(self.sleep_s)
+
+        gc.callbacks.append(pause)
+        try:
+            gc.collect()
+        finally:
+            gc.callbacks.remove(pause)
+        return task
+
     def reduce(self, results: list[Any]) -> Outcome:
         wrong = self.failure() == "wrong"
+        huge = 2**70 if self.failure() == "unwritable" else 0
         return Outcome(
-            metrics={"result_sum": sum(results)},
+            metrics={"result_sum": sum(results) + huge},
             units=len(results),
             error="the result is wrong on purpose" if wrong else None,
         )

@@ -1,0 +1,119 @@
+"""Chapter 7: each kernel (impl) of the Julia set against pure Python, what threads make of it,
+and hpexp against hand-written calls of the same compiled kernels, in one run.
+
+    python benchmarks/compiled.py [--rounds 3] [--width 1000] [--iterations 300] [--check]
+
+1. Serial julia per impl: median wall and the ratio to ``impl=python``.
+2. Threads at workers=2 against workers=1, per impl. Targets: >= 1.8 for numba, cython and
+   ctypes (they release the GIL; 2 cores), about 1.0 for python (reported, not a target: it
+   cannot scale, and a busy machine only lowers it).
+3. hpexp's serial numba and cython julia against a hand-written script that builds the book's
+   grid and calls the same compiled function once. Target hpexp / hand-written <= 1.05.
+
+Rounds interleave the contenders so machine noise hits them alike; every hpexp job has one
+warmup run (numba compiles in ``prepare``, outside every timed region).
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+from _common import hpexp_rows, interleaved, median_wall, report
+
+from hpexp.workloads.kernels import IMPLS, _cython, numba_jit
+
+C_REAL, C_IMAG = -0.62772, -0.42193
+COMPILED = ("numba", "cython", "ctypes")
+
+
+def book_grid(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """``julia1_nopil.py``'s coordinates, written out as the book writes them."""
+    x1, x2, y1, y2 = -1.8, 1.8, -1.8, 1.8
+    x_step, y_step = (x2 - x1) / width, (y1 - y2) / width
+    x, y = [], []
+    ycoord = y2
+    while ycoord > y1:
+        y.append(ycoord)
+        ycoord += y_step
+    xcoord = x1
+    while xcoord < x2:
+        x.append(xcoord)
+        xcoord += x_step
+    return np.array(x), np.array(y)
+
+
+def hand_written(impl: str, width: int, iterations: int, repeats: int) -> float:
+    """Median wall of calling the compiled kernel directly on the whole grid."""
+    xs, ys = book_grid(width)
+    call = {
+        "numba": lambda: numba_jit._julia_rows(xs, ys, C_REAL, C_IMAG, iterations),
+        "cython": lambda: _cython.julia_rows(xs, ys, complex(C_REAL, C_IMAG), iterations),
+    }[impl]
+    call()  # warmup (and numba's compile), as hpexp's
+    walls = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        walls.append(time.perf_counter() - started)
+    return statistics.median(walls)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--width", type=int, default=1000)
+    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    julia = ["workload=julia", f"workload.width={args.width}"]
+    julia.append(f"workload.max_iterations={args.iterations}")
+
+    def job(impl: str, executor: str, workers: int, repeats: int = 3):
+        # pure Python needs no warmup and takes seconds a run: one run per round
+        runs = ["repeats=1", "warmup=0"] if impl == "python" else [f"repeats={repeats}", "warmup=1"]
+        cell = [f"workload.impl={impl}", f"executor={executor}", f"workers={workers}"]
+        return lambda: median_wall(hpexp_rows(*julia, *runs, *cell))
+
+    contenders = {}
+    for impl in IMPLS:
+        contenders[f"{impl} serial"] = job(impl, "serial", 1)
+        contenders[f"{impl} threads 1"] = job(impl, "threads", 1)
+        contenders[f"{impl} threads 2"] = job(impl, "threads", 2)
+    for impl in ("numba", "cython"):
+        contenders[f"{impl} hand-written"] = lambda impl=impl: hand_written(
+            impl, args.width, args.iterations, 3
+        )
+    medians = {
+        name: statistics.median(walls)
+        for name, walls in interleaved(args.rounds, **contenders).items()
+    }
+    print(f"julia {args.width} x {args.iterations}, {args.rounds} rounds (median wall, s)")
+    python = medians["python serial"]
+    print(
+        f"  {'impl':<8} {'serial':>9} {'x python':>9} {'threads 1':>10} {'threads 2':>10} speedup"
+    )
+    for impl in IMPLS:
+        serial, one, two = (
+            medians[f"{impl} {cell}"] for cell in ("serial", "threads 1", "threads 2")
+        )
+        print(
+            f"  {impl:<8} {serial:>9.4f} {python / serial:>8.1f}x {one:>10.4f} {two:>10.4f}"
+            f" {one / two:>6.2f}x"
+        )
+    lines = []
+    for impl in COMPILED:
+        speedup = medians[f"{impl} threads 1"] / medians[f"{impl} threads 2"]
+        lines.append((f"{impl} threads speedup at workers=2", speedup, ">= 1.8", speedup >= 1.8))
+    for impl in ("numba", "cython"):
+        ratio = medians[f"{impl} serial"] / medians[f"{impl} hand-written"]
+        lines.append((f"hpexp {impl} serial / hand-written call", ratio, "<= 1.05", ratio <= 1.05))
+    python_speedup = medians["python threads 1"] / medians["python threads 2"]
+    print(f"\npython threads speedup at workers=2: {python_speedup:.2f}x (the GIL: about 1.0)")
+    ok = report("targets", lines)
+    if args.check and not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

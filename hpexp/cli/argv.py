@@ -1,0 +1,69 @@
+"""Checks on the command line itself, before Hydra acts on it (creates dirs, instantiates).
+
+Three kinds of override would do harm before any value is validated: ``results_dir=`` (Hydra
+puts its dirs at the filesystem root), deleting a key hpexp needs (``~workers``: Hydra's errors
+then name the wrong thing), and a value that names code to run outside the two plugin groups
+(Hydra instantiates ``hydra.callbacks`` entries, and the logging config names handler classes,
+before hpexp sees the config).
+"""
+
+from hpexp.core.errors import ConfigError, Refused
+
+#: subtrees of Hydra's own config whose values name code that Hydra runs
+_CODE_SUBTREES = ("hydra.callbacks", "hydra.job_logging", "hydra.hydra_logging")
+#: the only command-line ``_target_`` keys: plugins, checked to subclass Workload / Executor
+_PLUGIN_TARGETS = ("workload._target_", "executor._target_")
+#: options of the command line that are not overrides
+_FLAGS_WITH_VALUES = {
+    "--config-path",
+    "-cp",
+    "--config-name",
+    "-cn",
+    "--config-dir",
+    "-cd",
+    "--package",
+    "-p",
+    "--info",
+    "-i",
+    "--experimental-rerun",
+    "--cfg",
+    "-c",
+}
+
+
+def overrides_of(argv: list[str]) -> list[str]:
+    """The ``key=value`` overrides of ``argv`` (flags and their values skipped)."""
+    found, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = arg in _FLAGS_WITH_VALUES
+        else:
+            found.append(arg)
+    return found
+
+
+def check_overrides(argv: list[str]) -> None:
+    """Refuse, in one line each, what must not reach Hydra."""
+    for override in overrides_of(argv):
+        key, equals, value = override.partition("=")
+        name = key.lstrip("+~")
+        if key.startswith("~") and not name.startswith("hydra"):
+            raise Refused(
+                name,
+                f"cannot delete '{name}' ({override}): every run needs it; "
+                f"set it instead ({name}=VALUE)",
+            )
+        if equals and name == "results_dir" and not value.strip():
+            raise ConfigError(
+                "results_dir", value, "a directory path, relative to the cwd or absolute"
+            )
+        names_code = name.endswith("._target_") or name == "_target_"
+        in_code_subtree = any(name == t or name.startswith(f"{t}.") for t in _CODE_SUBTREES)
+        if in_code_subtree or (names_code and name not in _PLUGIN_TARGETS):
+            raise Refused(
+                name,
+                f"'{name}' cannot be set on the command line: it names code to run "
+                "(put it in a config file of your own, on hydra.searchpath)",
+            )
