@@ -197,7 +197,7 @@ def test_shared_array_figure_shows_time_and_memory_per_share(make_config, tmp_pa
 
 
 def test_kernel_figures_show_speedup_over_python_and_scaling_per_impl(make_config, tmp_path):
-    grid = ["workload=julia", "workload.width=60", "workload.max_iterations=40", "repeats=3"]
+    grid = ["workload=julia", "workload.width=60", "workload.max_iterations=40", "repeats=2"]
     rows = []
     for executor, workers, impl in itertools.product(("threads", "pool"), (1, 2), IMPLS):
         cell = [f"executor={executor}", f"workers={workers}", f"workload.impl={impl}"]
