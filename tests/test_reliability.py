@@ -348,6 +348,14 @@ def test_a_second_sweep_on_the_same_sweep_dir_is_refused(project):
     assert again.returncode == 0, "a finished sweep's dir can be resumed"
 
 
+def test_a_plugin_without_a_schema_may_drop_its_own_keys(project):
+    """``~workers`` is refused before Hydra runs; a key inside a schema-less plugin's group is
+    the plugin's: deleting it leaves the class's own default."""
+    result = faulty(project, "~workload.unless_exists", "repeats=1")
+    assert result.returncode == 0, result.stderr
+    assert len(hpexp.load_results(project / "results")) == 1
+
+
 def test_a_missing_library_gets_an_install_hint(project):
     (project / "needs_lib.py").write_text("import hpexp_not_installed_anywhere  # noqa: F401\n")
     (project / "conf" / "executor" / "needy.yaml").write_text("_target_: needs_lib.Needy\n")

@@ -1,8 +1,9 @@
 """Checks on the command line itself, before Hydra acts on it (creates dirs, instantiates).
 
 Three kinds of override would do harm before any value is validated: ``results_dir=`` (Hydra
-puts its dirs at the filesystem root), deleting a key hpexp needs (``~workers``: Hydra's errors
-then name the wrong thing), and a value that names code to run outside the two plugin groups
+puts its dirs at the filesystem root), deleting a top-level key or group (``~workers``: Hydra's
+errors then name the wrong thing; a key inside a group is Hydra's to refuse, and a plugin without
+a schema may drop its own keys), and a value that names code to run outside the two plugin groups
 (Hydra instantiates ``hydra.callbacks`` entries, and the logging config names handler classes,
 before hpexp sees the config).
 """
@@ -49,7 +50,7 @@ def check_overrides(argv: list[str]) -> None:
     for override in overrides_of(argv):
         key, equals, value = override.partition("=")
         name = key.lstrip("+~")
-        if key.startswith("~") and not name.startswith("hydra"):
+        if key.startswith("~") and "." not in name:
             raise Refused(
                 name,
                 f"cannot delete '{name}' ({override}): every run needs it; "

@@ -76,6 +76,11 @@ def describe_hydra_error(exc: BaseException) -> str:
         return _unknown_key(cause)
     if isinstance(cause, OmegaConfBaseException) and cause.full_key:
         message = _first_line(cause)
+        if "does not support deletion" in message:
+            key = cause.full_key
+            return (
+                f"cannot delete '{key}' (~{key}): every run needs it; set it instead ({key}=VALUE)"
+            )
         return (
             f"invalid value for '{cause.full_key}': {cause.value!r} (allowed: {_allowed(message)})"
         )

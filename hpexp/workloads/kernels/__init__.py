@@ -13,6 +13,7 @@ from types import ModuleType
 import numpy as np
 
 from hpexp.core.errors import ConfigError, require_choice
+from hpexp.workloads.kernels.availability import is_built, not_built_reason
 
 IMPLS = ("python", "numpy", "numba", "cython", "ctypes")
 #: whether other threads run while the kernel computes: numpy's array steps release the GIL
@@ -32,8 +33,6 @@ COMPILED = {"cython": "hpexp.workloads.kernels._cython", "ctypes": "hpexp.worklo
 
 def require_impl(key: str, impl: object) -> str:
     """``impl`` as one of :data:`IMPLS` whose kernel exists here, else a one-line ConfigError."""
-    from hpexp.workloads.kernels.availability import is_built, not_built_reason
-
     chosen = require_choice(key, impl, IMPLS)
     if chosen in COMPILED and not is_built(COMPILED[chosen]):
         usable = " | ".join(
