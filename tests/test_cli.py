@@ -95,6 +95,13 @@ BAD_INPUTS = [
         "(allowed: python | numpy | numba | cython | ctypes)",
     ),
     (["worker=2"], "unknown key 'worker' (did you mean 'workers'?"),
+    (["samples=5"], "unknown key 'samples' (did you mean 'workload.samples'? allowed: executor,"),
+    (["+samples=5"], "unknown key 'samples' (did you mean 'workload.samples'? allowed: executor,"),
+    (
+        ["executor=pool", "chunksize=2"],
+        "unknown key 'chunksize' (did you mean 'executor.chunksize'?",
+    ),
+    (["executor=thread"], "unknown executor 'thread' (did you mean 'threads'? available: asyncio,"),
     (["workload.sample=5"], "unknown key 'workload.sample' (did you mean 'samples'?"),
     (
         ["executor=pool", "executor.start_method=bogus"],

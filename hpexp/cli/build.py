@@ -11,6 +11,7 @@ from typing import Any
 from hydra._internal.utils import _locate
 from omegaconf import DictConfig, OmegaConf
 
+from hpexp.cli.hydra_errors import unknown_top_level_key
 from hpexp.cli.schema import HpexpConfig
 from hpexp.core.environment import library_versions, machine
 from hpexp.core.errors import (
@@ -100,8 +101,7 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     """Validate every value and build the job; raises ConfigError before anything is written."""
     unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
     if unknown:
-        allowed = ", ".join(sorted(TOP_LEVEL_KEYS))
-        raise UnknownKey(f"unknown key '{unknown[0]}' (allowed: {allowed})")
+        raise UnknownKey(unknown_top_level_key(unknown[0], cfg, sorted(TOP_LEVEL_KEYS)))
     workers = require_int("workers", cfg.workers, 1)
     repeats = require_int("repeats", cfg.repeats, 1)
     warmup = require_int("warmup", cfg.warmup, 0)

@@ -36,6 +36,23 @@ def _allowed(message: str) -> str:
     return message
 
 
+def _suggestion(hint: str | None) -> str:
+    return f"did you mean '{hint}'? " if hint else ""
+
+
+def _close_match(name: str, options: list[str]) -> str | None:
+    return next(iter(difflib.get_close_matches(name, options, n=1)), None)
+
+
+def unknown_top_level_key(key: str, root: object, allowed: list[str]) -> str:
+    """A top-level key the config lacks, pointing into a group that has it (``samples`` is
+    ``workload.samples``), else at a close spelling."""
+    groups = [g for g in ("workload", "executor") if isinstance(root, DictConfig) and g in root]
+    nested = next((f"{g}.{key}" for g in groups if key in (root[g] or {})), None)
+    hint = nested or _close_match(key, allowed)
+    return f"unknown key '{key}' ({_suggestion(hint)}allowed: {', '.join(allowed)})"
+
+
 def _unknown_key(cause: ConfigAttributeError | ConfigKeyError) -> str:
     parent = cause.parent_node
     keys = (
@@ -43,9 +60,10 @@ def _unknown_key(cause: ConfigAttributeError | ConfigKeyError) -> str:
         if isinstance(parent, DictConfig)
         else []
     )
-    hint = difflib.get_close_matches(str(cause.key), keys, n=1)
-    suggestion = f"did you mean '{hint[0]}'? " if hint else ""
-    return f"unknown key '{cause.full_key}' ({suggestion}allowed: {', '.join(keys)})"
+    if "." not in str(cause.full_key):
+        return unknown_top_level_key(str(cause.key), parent, keys)
+    hint = _close_match(str(cause.key), keys)
+    return f"unknown key '{cause.full_key}' ({_suggestion(hint)}allowed: {', '.join(keys)})"
 
 
 def _group_and_option(path: str) -> str:
@@ -61,7 +79,9 @@ def describe_hydra_error(exc: BaseException) -> str:
     """A one-line description of a Hydra or OmegaConf error raised while composing the config."""
     if isinstance(exc, MissingConfigException) and exc.options:
         options = ", ".join(exc.options)
-        return f"unknown {_group_and_option(exc.missing_cfg_file or '')} (available: {options})"
+        missing = exc.missing_cfg_file or ""
+        hint = _close_match(missing.rpartition("/")[2], list(exc.options))
+        return f"unknown {_group_and_option(missing)} ({_suggestion(hint)}available: {options})"
     first = _first_line(exc)
     if match := re.match(r"Ambiguous value for argument '(([^=]+)=.*)'", first):
         override, key = match.groups()
