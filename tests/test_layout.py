@@ -17,7 +17,7 @@ APART = {("workloads", "executors"), ("executors", "workloads"), ("results", "wo
 APART |= {("results", "executors"), ("workloads", "results"), ("executors", "results")}
 #: libraries no module a worker unpickles may import (each module is checked in a fresh
 #: interpreter; a module's own library, like dask for the dask executor, is allowed)
-HEAVY = ("pandas", "pyarrow", "matplotlib", "scipy", "hydra", "omegaconf")
+HEAVY = ("pandas", "pyarrow", "matplotlib", "scipy", "hydra", "omegaconf", "numba")
 LIGHT_MODULES = [
     "hpexp",
     *(f"hpexp.core.{p.stem}" for p in sorted((PACKAGE / "core").glob("[!_]*.py"))),
