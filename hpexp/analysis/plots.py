@@ -26,14 +26,18 @@ IMPL = "workload.impl"
 LABELS = {"executor": "{}", DELAY: "delay {} ms", IMPL: "impl {}"}
 
 
+def _label(keys: list[str], values: tuple[object, ...]) -> str:
+    """What tells a curve (or bar) apart: its values of ``keys``, named as :data:`LABELS` says."""
+    named = zip(keys, values, strict=True)
+    return ", ".join(LABELS.get(k, f"{k}={{}}").format(v) for k, v in named)
+
+
 def _series(summary: pd.DataFrame, hidden: tuple[str, ...]) -> list[tuple[str, pd.DataFrame]]:
     """The summary split into curves over workers, each labelled by what tells it apart."""
     keys = [c for c in key_columns(summary) if c not in hidden]
     curves = []
     for values, rows in summary.groupby(keys, observed=True, dropna=False, sort=True):
-        named = zip(keys, values, strict=True)
-        label = ", ".join(LABELS.get(k, f"{k}={{}}").format(v) for k, v in named)
-        curves.append((label, rows.sort_values("workers")))
+        curves.append((_label(keys, values), rows.sort_values("workers")))
     return curves
 
 
@@ -161,8 +165,7 @@ def speedup_over_python(summary: pd.DataFrame, workload: str) -> Figure:
         by_impl = cell.set_index(IMPL)["median_s"]
         reference = python.get(values, np.nan)
         speedups = [reference / by_impl.get(impl, np.nan) for impl in impls]
-        named = zip(cells, values if isinstance(values, tuple) else (values,), strict=True)
-        label = ", ".join(LABELS.get(c, f"{c}={{}}").format(v) for c, v in named)
+        label = _label(cells, values if isinstance(values, tuple) else (values,))
         axes.bar(np.arange(len(impls)) + k * width, speedups, width, label=label)
     axes.set_xticks(np.arange(len(impls)) + width * (len(groups) - 1) / 2, impls)
     axes.set_yscale("log")

@@ -8,6 +8,7 @@ a schema may drop its own keys), and a value that names code to run outside the 
 before hpexp sees the config).
 """
 
+from hpexp.cli.hydra_errors import cannot_delete
 from hpexp.core.errors import ConfigError, Refused
 
 #: subtrees of Hydra's own config whose values name code that Hydra runs
@@ -51,11 +52,7 @@ def check_overrides(argv: list[str]) -> None:
         key, equals, value = override.partition("=")
         name = key.lstrip("+~")
         if key.startswith("~") and "." not in name:
-            raise Refused(
-                name,
-                f"cannot delete '{name}' ({override}): every run needs it; "
-                f"set it instead ({name}=VALUE)",
-            )
+            raise Refused(name, cannot_delete(name))
         if equals and name == "results_dir" and not value.strip():
             raise ConfigError(
                 "results_dir", value, "a directory path, relative to the cwd or absolute"

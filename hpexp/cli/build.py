@@ -16,8 +16,8 @@ from hpexp.cli.schema import HpexpConfig
 from hpexp.core.environment import library_versions, machine
 from hpexp.core.errors import (
     ConfigError,
-    HpexpError,
     MissingDependency,
+    Refused,
     require_int,
     require_seconds,
 )
@@ -29,13 +29,6 @@ from hpexp.results.rows import build_rows, parameters
 
 #: the top-level keys of the schema: a ``+key=value`` that adds any other is refused
 TOP_LEVEL_KEYS = {f.name for f in fields(HpexpConfig)} - {"defaults"}
-
-
-class UnknownKey(ConfigError):
-    """A key the schema does not have, added with ``+key=value``."""
-
-    def __init__(self, message: str) -> None:
-        HpexpError.__init__(self, message)
 
 
 @dataclass
@@ -101,7 +94,7 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     """Validate every value and build the job; raises ConfigError before anything is written."""
     unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
     if unknown:
-        raise UnknownKey(unknown_top_level_key(unknown[0], cfg, sorted(TOP_LEVEL_KEYS)))
+        raise Refused(unknown[0], unknown_top_level_key(unknown[0], cfg, sorted(TOP_LEVEL_KEYS)))
     workers = require_int("workers", cfg.workers, 1)
     repeats = require_int("repeats", cfg.repeats, 1)
     warmup = require_int("warmup", cfg.warmup, 0)

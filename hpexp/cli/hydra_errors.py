@@ -36,6 +36,11 @@ def _allowed(message: str) -> str:
     return message
 
 
+def cannot_delete(key: str) -> str:
+    """A deletion (``~key``) of a key every run needs, refused before or by Hydra alike."""
+    return f"cannot delete '{key}' (~{key}): every run needs it; set it instead ({key}=VALUE)"
+
+
 def _suggestion(hint: str | None) -> str:
     return f"did you mean '{hint}'? " if hint else ""
 
@@ -97,10 +102,7 @@ def describe_hydra_error(exc: BaseException) -> str:
     if isinstance(cause, OmegaConfBaseException) and cause.full_key:
         message = _first_line(cause)
         if "does not support deletion" in message:
-            key = cause.full_key
-            return (
-                f"cannot delete '{key}' (~{key}): every run needs it; set it instead ({key}=VALUE)"
-            )
+            return cannot_delete(cause.full_key)
         return (
             f"invalid value for '{cause.full_key}': {cause.value!r} (allowed: {_allowed(message)})"
         )

@@ -31,7 +31,7 @@ class ConfigError(HpexpError):
 
 
 class Refused(ConfigError):
-    """A refusal worded as a whole sentence (a command line, a busy sweep dir), exit code 2."""
+    """A refusal worded as a whole sentence (an unknown key, a command line), exit code 2."""
 
     def __init__(self, key: str, message: str) -> None:
         self.key, self.value, self.allowed = key, None, ""
