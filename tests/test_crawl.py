@@ -40,7 +40,7 @@ ASYNCIO = "hpexp.executors.asyncio_loop.AsyncioExecutor"
 CLIENTS = {
     "asyncio": ("aiohttp.ClientSession", 4),
     "tornado": ("tornado.AsyncHTTPClient", 4),
-    "gevent": ("requests.Session shared by greenlets", 4),
+    "gevent": ("urllib3.PoolManager shared by greenlets", 4),
 }
 
 

@@ -54,16 +54,20 @@ class MissingDependency(ConfigError):
 MAX_INT = 2**63 - 1
 
 
-def require_int(key: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum`` (bools and floats refused), else a ConfigError.
+def require_int(key: str, value: Any, minimum: int, maximum: int | None = None) -> int:
+    """``value`` as an int from ``minimum`` to ``maximum`` (bools and floats refused), else a
+    ConfigError.
 
-    Integers beyond int64 are refused here: their rows could not be written.
+    Integers beyond int64 are refused even without ``maximum``: their rows could not be written.
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(key, value, f"an integer >= {minimum}")
-    if value > MAX_INT:
-        raise ConfigError(key, value, f"an integer from {minimum} to 2**63-1")
-    return value
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    upper = MAX_INT if maximum is None else maximum
+    if is_int and minimum <= value <= upper:
+        return value
+    if maximum is not None or (is_int and value > upper):
+        bound = "2**63-1" if maximum is None else maximum
+        raise ConfigError(key, value, f"an integer from {minimum} to {bound}")
+    raise ConfigError(key, value, f"an integer >= {minimum}")
 
 
 def require_optional_int(key: str, value: Any, minimum: int) -> int | None:

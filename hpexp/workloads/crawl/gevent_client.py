@@ -1,26 +1,38 @@
-"""gevent: a ``gevent.pool.Pool`` of ``workers`` greenlets sharing one ``requests.Session``.
+"""gevent: a ``gevent.pool.Pool`` of ``workers`` greenlets sharing one ``urllib3.PoolManager``.
 
-Runs in the gevent executor's monkey-patched child, where requests' sockets yield to greenlets;
-``pool_maxsize=workers`` because requests' default of 10 would silently cap.
+Runs in the gevent executor's monkey-patched child, where urllib3's sockets yield to greenlets.
+urllib3 rather than requests: requests' per-call machinery (hooks, cookies, redirects) cost
+more than the work here, 1.47x the book's plain ``urllib.request`` crawler; urllib3 keeps
+connections alive, is as cheap as ``urllib.request``, and ``maxsize=workers, block=True`` keeps
+exactly ``workers`` connections (its default of 10 would silently cap).
 """
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
 
-from hpexp.workloads.crawl.fetch import Fetch, fetch_with_requests
+from hpexp.core.errors import one_line
+from hpexp.workloads.crawl.fetch import Fetch, status_error
+
+CLIENT = "urllib3.PoolManager shared by greenlets"
 
 
 def crawl(executor: Any, urls: Sequence[str], timeout_s: float) -> list[Fetch]:
-    """``executor.pool``'s greenlets share one Session holding ``workers`` connections."""
+    """``executor.pool``'s greenlets share one PoolManager holding ``workers`` connections."""
     workers = executor.workers
-    client = "requests.Session shared by greenlets"
-    with requests.Session() as session:
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=workers, pool_block=True)
-        session.mount("http://", adapter)
-        return executor.pool.map(
-            lambda url: fetch_with_requests(session, url, timeout_s, client, workers),
-            urls,
-        )
+    timeout = urllib3.Timeout(total=timeout_s)
+    with urllib3.PoolManager(maxsize=workers, block=True, retries=False) as manager:
+
+        def fetch(url: str) -> Fetch:
+            started = time.perf_counter()
+            try:
+                response = manager.request("GET", url, timeout=timeout)
+            except urllib3.exceptions.HTTPError as exc:
+                return Fetch(time.perf_counter() - started, 0, one_line(exc), CLIENT, workers)
+            body = response.data
+            error = status_error(response.status, body)
+            return Fetch(time.perf_counter() - started, len(body), error, CLIENT, workers)
+
+        return executor.pool.map(fetch, urls)

@@ -1,4 +1,8 @@
-"""The book's delay server: ``GET /add?name=<label>&delay=<ms>`` sleeps ``delay`` ms, then answers.
+"""The book's delay server: ``/add?delay=<ms>`` sleeps ``delay`` ms, then answers.
+
+``GET /add?name=<label>&delay=<ms>`` answers a line of text (chapter 8's crawl). ``POST /add``
+answers the posted body back as JSON, ``{"result": <body>, "delay_ms": <ms>}`` (chapter 8's
+CPU-and-I/O workload saves results this way and checks the echo).
 
     python -m hpexp.server --port 8080     # port 0 picks a free port
 
@@ -45,9 +49,21 @@ async def add(request: web.Request) -> web.Response:
     return web.Response(text=f"added {name} after {delay_ms} ms\n")
 
 
+async def save(request: web.Request) -> web.Response:
+    """The book's save endpoint: read the result, wait ``delay`` ms, echo it back as JSON."""
+    try:
+        delay_ms = parse_delay_ms(request.query.get("delay"))
+    except ValueError as exc:
+        return web.Response(status=400, text=f"{exc}\n")
+    body = await request.text()
+    await asyncio.sleep(delay_ms / 1000)
+    return web.json_response({"result": body, "delay_ms": delay_ms})
+
+
 def make_app() -> web.Application:
     app = web.Application()
     app.router.add_get("/add", add)
+    app.router.add_post("/add", save)
     return app
 
 

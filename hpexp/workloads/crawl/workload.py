@@ -7,7 +7,8 @@ N x delay / workers. Every executor runs it with its own HTTP client and concurr
   thread (so per process), each with a one-connection pool (:mod:`.fetch`);
 * asyncio: one ``aiohttp.ClientSession`` (:mod:`.aiohttp_client`);
 * tornado: ``AsyncHTTPClient`` (:mod:`.tornado_client`);
-* gevent: greenlets sharing one ``requests.Session`` in the patched child (:mod:`.gevent_client`).
+* gevent: greenlets sharing one ``urllib3.PoolManager`` in the patched child
+  (:mod:`.gevent_client`).
 """
 
 import random
