@@ -73,11 +73,11 @@ BAD_INPUTS = [
     (
         ["executor=nope"],
         "unknown executor 'nope' (available: asyncio, dask, gevent, joblib, mp_dummy, mp_pipe, "
-        "mp_pool, mp_queue, pool, serial, threads, tornado)",
+        "mp_pool, mp_queue, pool, serial, threads, tornado, uvloop)",
     ),
     (
         ["workload=nope"],
-        "unknown workload 'nope' (available: counter, crawl, eventloop, julia, pi, "
+        "unknown workload 'nope' (available: counter, crawl, eventloop, hashsave, julia, pi, "
         "prime_check, primes, shared_array)",
     ),
     (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer >= 1)"),

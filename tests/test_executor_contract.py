@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from hpexp.cli.app import conf_dir
@@ -17,16 +18,18 @@ BUILT_IN = sorted(path.stem for path in (conf_dir() / "executor").glob("*.yaml")
 
 
 def from_config(name: str, workers: int) -> Executor:
-    """The executor ``executor=<name>`` builds, with its YAML's values, as the CLI builds it."""
-    params = OmegaConf.to_container(OmegaConf.load(conf_dir() / "executor" / f"{name}.yaml"))
-    params.pop("defaults")
+    """The executor ``executor=<name>`` builds, composed from ``conf/`` as the CLI composes it
+    (so a variant such as ``uvloop`` gets its base option's keys)."""
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"executor={name}"])
+    params = OmegaConf.to_container(cfg.executor)
     return _build("executor", params, Executor, workers=workers)
 
 
 def test_every_built_in_executor_is_here():
     assert BUILT_IN == [
         "asyncio", "dask", "gevent", "joblib", "mp_dummy", "mp_pipe", "mp_pool", "mp_queue",
-        "pool", "serial", "threads", "tornado",
+        "pool", "serial", "threads", "tornado", "uvloop",
     ]  # fmt: skip
 
 

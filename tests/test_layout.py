@@ -25,6 +25,7 @@ LIGHT_MODULES = [
     "hpexp.workloads.julia",
     "hpexp.workloads.kernels",
     "hpexp.workloads.crawl.workload",
+    "hpexp.workloads.hashsave.workload",
     "hpexp.workloads.eventloop.workload",
     "hpexp.workloads.primes",
     "hpexp.workloads.prime_check.workload",

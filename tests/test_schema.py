@@ -18,6 +18,7 @@ SMALL = {
     "julia": ["workload.width=30", "workload.max_iterations=20"],
     "eventloop": ["workload.callbacks=40", "workload.chains=2"],
     "crawl": ["workload.requests=4", "workload.delay_ms=0"],
+    "hashsave": ["workload.tasks=3", "workload.difficulty=4", "workload.delay_ms=0"],
     "primes": ["workload.count=40"],
     "prime_check": ["workload.numbers=[1000003,15]"],
     "counter": ["workload.increments=5"],

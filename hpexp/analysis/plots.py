@@ -1,5 +1,6 @@
 """PNG figures of a summary: time and speedup vs workers, the book's crawl figure, the shared
-array's time and memory per way of sharing, and chapter 7's kernels against pure Python.
+array's time and memory per way of sharing, chapter 7's kernels against pure Python, and
+chapter 8's cost of I/O beside CPU work.
 
 Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no display, no global
 backend state), so they can be made inside a running sweep.
@@ -22,8 +23,19 @@ DELAY = "workload.delay_ms"
 SHARED_ARRAY = "shared_array"
 SHARE = "workload.share"
 IMPL = "workload.impl"
+HASHSAVE = "hashsave"
+SAVE = "workload.save"
+BATCH = "workload.batch"
+HASH_TASKS = "workload.tasks"
+DIFFICULTY = "workload.difficulty"
 #: how a curve names a value of these columns (others: ``column=value``)
-LABELS = {"executor": "{}", DELAY: "delay {} ms", IMPL: "impl {}"}
+LABELS = {
+    "executor": "{}",
+    DELAY: "delay {} ms",
+    IMPL: "impl {}",
+    SAVE: "save {}",
+    BATCH: "batch {}",
+}
 
 
 def _label(keys: list[str], values: tuple[object, ...]) -> str:
@@ -201,6 +213,47 @@ def scaling_per_impl(summary: pd.DataFrame, workload: str, cpu_count: int) -> Fi
     return figure
 
 
+def io_cost_vs_task_time(frame: pd.DataFrame) -> Figure:
+    """The book's chapter 8 figure: how many times slower than saving nothing each way of saving
+    is, against the CPU time per task (one point per ``difficulty``, one curve per method).
+
+    Each configuration is divided by the ``save=none`` run of the same executor, workers, batch
+    and size (or, when that one was not measured, by the median of every ``save=none`` run of
+    that size); the time per task is that baseline over ``tasks``.
+    """
+    summary = summarize(frame, by=[SAVE, BATCH, HASH_TASKS, DIFFICULTY])
+    summary = summary.dropna(subset=["median_s"])
+    size = [HASH_TASKS, DIFFICULTY]
+    same = [k for k in key_columns(summary) if k != SAVE]
+    none = summary[summary[SAVE] == "none"]
+    own = none.set_index(same)["median_s"]
+    any_executor = none.groupby(size)["median_s"].median()
+    figure, axes = _figure()
+    figure.set_size_inches(11, 4.5)
+    saving = summary[summary[SAVE] != "none"]
+    constant = tuple(k for k in ("workers",) if saving[k].nunique() == 1)
+    for label, curve in _series(saving, ("workload", *size, *constant)):
+        keys = curve.set_index(same).index
+        baseline = own.reindex(keys).to_numpy()
+        fallback = any_executor.reindex(pd.MultiIndex.from_frame(curve[size])).to_numpy()
+        baseline = np.where(np.isnan(baseline), fallback, baseline)
+        per_task = baseline / curve[HASH_TASKS].to_numpy() * 1000
+        order = np.argsort(per_task)
+        ratio = curve["median_s"].to_numpy() / baseline
+        style = "--" if curve[SAVE].iloc[0] == "file" else "-"
+        axes.plot(per_task[order], ratio[order], style, marker="o", label=label)
+    axes.axhline(1, color="black", linewidth=0.8, label="no I/O")
+    axes.set_xlim(left=0)
+    axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(ScalarFormatter())
+    axes.set_xlabel("CPU time per task with no I/O (ms)")
+    axes.set_ylabel("times slower than no I/O")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    axes.set_title("hashsave: the cost of I/O beside CPU work, per way of saving")
+    return figure
+
+
 def cpu_count_of(frame: pd.DataFrame) -> int:
     """The CPU count of the machine that measured ``frame`` (the largest, if several)."""
     counts = frame["cpu_count"].dropna() if "cpu_count" in frame else pd.Series(dtype=int)
@@ -220,7 +273,8 @@ def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> li
     figures: dict[str, Figure] = {}
     for workload in dict.fromkeys(summary.dropna(subset=["median_s"])["workload"]):
         name = re.sub(r"[^\w.-]", "_", str(workload))
-        figures[f"time_{name}.png"] = time_vs_workers(summary, workload)
+        if summary.loc[summary["workload"] == workload, "workers"].nunique() > 1:
+            figures[f"time_{name}.png"] = time_vs_workers(summary, workload)
         if summary.loc[summary["workload"] == workload, "speedup"].notna().any():
             figures[f"speedup_{name}.png"] = speedup_vs_workers(
                 summary, workload, cpu_count_of(frame)
@@ -235,6 +289,9 @@ def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> li
     crawl = measured[measured["workload"] == CRAWL]
     if len(crawl) and DELAY in crawl:
         figures["crawl_time_vs_concurrency.png"] = crawl_time_vs_concurrency(crawl)
+    hashsave = measured[measured["workload"] == HASHSAVE]
+    if SAVE in hashsave and (hashsave[SAVE] == "none").any() and (hashsave[SAVE] != "none").any():
+        figures["hashsave_io_cost.png"] = io_cost_vs_task_time(hashsave)
     arrays = measured[measured["workload"] == SHARED_ARRAY]
     if len(arrays) and SHARE in arrays:
         figures["shared_array_time_and_memory.png"] = shared_array_time_and_memory(arrays)

@@ -48,6 +48,18 @@ class CrawlConfig:
 
 
 @dataclass
+class HashSaveConfig:
+    _target_: str = MISSING
+    tasks: int = MISSING
+    difficulty: int = MISSING
+    save: str = MISSING
+    batch: int = MISSING
+    delay_ms: int = MISSING
+    url: str | None = MISSING
+    timeout_s: float = MISSING
+
+
+@dataclass
 class PrimesConfig:
     _target_: str = MISSING
     start: int = MISSING
@@ -172,6 +184,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
         "julia": JuliaConfig,
         "eventloop": EventloopConfig,
         "crawl": CrawlConfig,
+        "hashsave": HashSaveConfig,
         "primes": PrimesConfig,
         "prime_check": PrimeCheckConfig,
         "counter": CounterConfig,
@@ -183,6 +196,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
         "pool": PoolConfig,
         "joblib": JoblibConfig,
         "asyncio": AsyncioConfig,
+        "uvloop": AsyncioConfig,
         "tornado": TargetOnlyConfig,
         "gevent": TargetOnlyConfig,
         "dask": DaskConfig,

@@ -4,6 +4,7 @@ Each result records which client made it and that client's connection limit, so 
 every executor set land in the ``client`` and ``client_limit`` columns.
 """
 
+import os
 import threading
 import time
 from typing import NamedTuple
@@ -39,12 +40,16 @@ _threads = threading.local()
 
 
 def thread_session() -> requests.Session:
-    """This thread's own Session: requests does not promise a Session is thread-safe."""
-    session = getattr(_threads, "session", None)
-    if session is None:
+    """This thread's own Session: requests does not promise a Session is thread-safe.
+
+    Keyed by process too: a forked worker inherits its parent's thread-locals, and a Session
+    whose kept-alive socket several processes share gets its connections reset.
+    """
+    owner, session = getattr(_threads, "session", (None, None))
+    if session is None or owner != os.getpid():
         session = requests.Session()
         session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=1))
-        _threads.session = session
+        _threads.session = (os.getpid(), session)
     return session
 
 
