@@ -244,3 +244,64 @@ def test_compare_names_its_columns_and_counts_each_side():
     nothing = hpexp.compare(a, frame(runs("serial", 1, [1.0])))
     assert nothing.empty
     assert list(nothing.columns) == ["workload", "executor", "workers", *COMPARISON]
+
+
+def test_the_verdict_names_the_fastest_its_spread_and_where_scaling_stops():
+    from hpexp.analysis.verdict import verdict
+
+    results = frame(
+        runs("pool", 1, [2.0, 2.1, 1.9]),
+        runs("pool", 2, [1.0, 1.05, 0.95]),
+        runs("pool", 4, [1.1, 1.0, 1.2]),
+        runs("serial", 1, [2.0, 2.0, 2.0]),
+    )
+    said = verdict(hpexp.summarize(results), cpu_count=2)
+    assert said == (
+        "Fastest: pool, 2 workers, median 1.000 s (3 runs, 0.950-1.050 s). "
+        "Best speedup: 2.00x at 2 workers (pool); efficiency falls below 0.8 from 4 workers; "
+        "more workers than this machine's 2 CPUs add nothing."
+    )
+    io_bound = frame(runs("asyncio", 1, [8.0] * 6), runs("asyncio", 16, [0.5] * 5 + [0.6]))
+    said = verdict(hpexp.summarize(io_bound), cpu_count=2)
+    assert said.startswith("Fastest: asyncio, 16 workers, median 0.500 s (95% interval ")
+    assert said.endswith("past the machine's 2 CPUs: the work waits, it does not compute.")
+    noisy = frame(runs("serial", 1, [1.0, 2.0]))
+    assert "repeat on a quieter machine" in verdict(hpexp.summarize(noisy), cpu_count=2)
+    assert verdict(hpexp.summarize(frame(runs("serial", 1, [math.nan], status="error"))), 2) == (
+        "No configuration has an ok run."
+    )
+
+
+def test_tables_show_what_varies_and_no_empty_interval_column():
+    from hpexp.analysis.tables import overrides_that_vary, readable, split_overrides
+
+    assert split_overrides("workload.numbers=[3,5],workers=2,+experiment=x") == [
+        "workload.numbers=[3,5]",
+        "workers=2",
+        "+experiment=x",
+    ]
+    jobs = pd.Series(["+experiment=x,workers=1", "+experiment=x,workers=2,workload.impl=numba"])
+    assert overrides_that_vary(jobs).tolist() == ["workers=1", "workers=2,workload.impl=numba"]
+    assert overrides_that_vary(jobs[:1]).tolist() == ["+experiment=x,workers=1"], "a lone job"
+    few = hpexp.summarize(frame(runs("serial", 1, [1.0, 1.1, 1.2])))
+    assert "ci95_s" not in readable(few).columns, "no interval below 6 runs: no column"
+    enough = hpexp.summarize(frame(runs("serial", 1, [1.0, 1.1, 1.2, 1.0, 1.1, 1.2])))
+    assert readable(enough)["ci95_s"].tolist() == ["[1.000, 1.200]"]
+    counts = pd.DataFrame({"workload.samples": [2000000.0, math.nan], "median_s": [1.0, 2.0]})
+    assert readable(counts)["workload.samples"].tolist() == ["2000000", "-"]
+
+
+def test_a_noisy_best_beyond_the_cpus_is_not_called_scaling():
+    from hpexp.analysis.verdict import verdict
+
+    results = frame(
+        runs("pool", 1, [2.2, 2.2, 2.2]),
+        runs("pool", 2, [1.12, 1.13, 1.12]),
+        runs("pool", 4, [1.05, 1.05, 1.05]),
+        runs("pool", 8, [1.07, 1.07, 1.07]),
+    )
+    said = verdict(hpexp.summarize(results), cpu_count=2)
+    assert said.endswith(
+        "Best speedup: 2.10x at 4 workers (pool), 1.96x already at 2; efficiency falls below 0.8 "
+        "from 4 workers; more workers than this machine's 2 CPUs add nothing."
+    )

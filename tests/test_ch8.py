@@ -21,7 +21,11 @@ from hpexp.workloads.hashsave.workload import HashSave
 from tests.conftest import files_under, run_cli
 from tests.conftest import measure as measure_job
 
-EXECUTORS = ["serial", "threads", "pool", "asyncio", "uvloop", "tornado", "gevent"]
+#: every save on these; the other executors (their own driver or the generic path) with http
+EXECUTORS = ["serial", "threads", "asyncio", "gevent"]
+HTTP_ONLY = ["pool", "uvloop", "tornado"]
+CELLS = [(e, save) for e in EXECUTORS for save in ("none", "file", "http")]
+CELLS += [(e, "http") for e in HTTP_ONLY]
 #: the client each executor saves with over http (the generic path: requests per thread)
 HTTP_CLIENTS = {
     "asyncio": "aiohttp.ClientSession",
@@ -80,8 +84,7 @@ def measure(make_config, *overrides: str) -> dict:
     return row
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
-@pytest.mark.parametrize("save", ["none", "file", "http"])
+@pytest.mark.parametrize(("executor", "save"), CELLS)
 def test_every_save_on_every_executor_is_made_and_checked(make_config, server, executor, save):
     row = measure(
         make_config,
@@ -133,7 +136,7 @@ def test_serial_saves_hide_nothing_and_the_async_saves_hide_behind_hashing(make_
     assert serial["wall_s"] >= serial["hash_s"] + serial["save_s"] * 0.99
 
 
-@pytest.mark.parametrize("executor", ["serial", "threads", "asyncio", "tornado", "gevent"])
+@pytest.mark.parametrize("executor", ["serial", "asyncio", "tornado", "gevent"])
 def test_a_wrong_echo_and_a_failed_save_are_error_rows(make_config, wrong_server, executor):
     wrong = measure(
         make_config, f"executor={executor}", f"workload.url={wrong_server}", "workload.tasks=3"
@@ -217,15 +220,22 @@ BAD_VALUES = [
 
 def test_bad_values_of_every_key_are_one_line(tmp_path):
     for key, value, allowed in BAD_VALUES:
+        parsed = {"save": value, "url": value, "timeout_s": 0.0}.get(key, value)
+        with pytest.raises(ConfigError) as refused:
+            HashSave(**{key: parsed if key in ("save", "url", "timeout_s") else int(value)})
+        shown = repr(parsed) if key in ("save", "url") else parsed
+        assert str(refused.value) == f"invalid value for '{key}': {shown} (allowed: {allowed})"
+    with pytest.raises(ConfigError, match="'difficulty': True"):
+        HashSave(difficulty=True)
+    # and the command line gives the same, prefixed with the group, in one line
+    for key, value, allowed in (BAD_VALUES[2], BAD_VALUES[3], BAD_VALUES[6]):
         result = run_cli("workload=hashsave", f"workload.{key}={value}", cwd=tmp_path, timeout=60)
         assert result.returncode == 2, (key, result.stderr)
-        shown = {"save": repr(value), "url": repr(value), "timeout_s": "0.0"}.get(key, value)
+        shown = repr(value) if key in ("save", "url") else value
         assert result.stderr == (
             f"hpexp: invalid value for 'workload.{key}': {shown} (allowed: {allowed})\n"
         )
     assert files_under(tmp_path / "results") == []
-    with pytest.raises(ConfigError, match="'difficulty': True"):
-        HashSave(difficulty=True)
 
 
 def test_the_preset_sweep_is_the_books_grid_and_its_report_has_the_figure(tmp_path):

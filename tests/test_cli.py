@@ -1,6 +1,6 @@
 """The real command line in subprocesses: the headline sweep, the default run, and bad input."""
 
-import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +18,9 @@ def test_headline_sweep_end_to_end(tmp_path):
     result = run_cli("workload=pi", "executor=pool", "workers=1,2,4,8", *SMALL, "-m", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    # stdout carries only hpexp's summary table: one header and one line per job
-    lines = result.stdout.strip().splitlines()
+    # stdout carries only hpexp's summary: one header and one line per job, then the verdict
+    *lines, said = result.stdout.strip().splitlines()
+    assert said.startswith("hpexp: pi: Fastest: pool, ")
     assert lines[0].split()[:4] == ["job", "workload", "executor", "workers"]
     assert [line.split()[3] for line in lines[1:]] == ["1", "2", "4", "8"]
 
@@ -40,7 +41,10 @@ def test_headline_sweep_end_to_end(tmp_path):
     # loading the sweep dir or a job dir reads each row once
     assert len(hpexp.load_results(sweep_dir)) == 8
     assert len(hpexp.load_results(sweep_dir / "2")) == 2
-    assert "job 4/4" in result.stderr
+    # one numbering: the line that starts job 3 names the dir and the rows' job 3
+    (started,) = [x for x in result.stderr.splitlines() if x.startswith("hpexp: job 3 (4 of 4): ")]
+    assert "workers=8" in started
+    assert set(df.loc[df["workers"] == 8, "job"]) == {3}
 
 
 def test_no_arguments_runs_a_quick_default(tmp_path):
@@ -52,6 +56,10 @@ def test_no_arguments_runs_a_quick_default(tmp_path):
     assert df["sweep_id"].iloc[0].startswith("runs/")
     assert "serial" in result.stdout
     assert "repeat 5/5" in result.stderr, "a run over two seconds reports progress"
+    lines = result.stderr.splitlines()
+    assert lines[0] == "hpexp: run (defaults): 1 warmup + 5 measured runs", "said at once"
+    (job_file,) = (tmp_path / "results" / "runs").glob("*/*/results.parquet")
+    assert lines[-1] == f"hpexp: 5 rows in {job_file}", "a single run says where it wrote"
 
 
 def test_console_script_is_the_same_program(tmp_path):
@@ -188,38 +196,21 @@ def test_full_error_env_shows_the_traceback(tmp_path):
 
 
 def test_progress_lines_only_when_asked(tmp_path):
-    # about 3 s of measured runs: past the two quiet seconds after which progress shows
-    slow = ["workload.samples=10000000", "repeats=3", "warmup=0"]
-    shown = run_cli(*slow, cwd=tmp_path)
+    # four runs of 0.8 s sleeps (no CPU): past the two quiet seconds after which progress shows
+    plugin = Path(__file__).parent / "plugin_example"
+    slow = [f"hydra.searchpath=[file://{plugin / 'conf'}]", "workload=faulty"]
+    slow += ["workload.tasks=1", "workload.sleep_s=0.8", "repeats=3", "warmup=1"]
+    env = {"PYTHONPATH": str(plugin)}
+    shown = run_cli(*slow, cwd=tmp_path, env=env)
     assert shown.returncode == 0, shown.stderr
-    assert "hpexp: run repeat 3/3" in shown.stderr
-    quiet = run_cli(*slow, "progress=false", cwd=tmp_path)
+    progress = [line for line in shown.stderr.splitlines() if " elapsed" in line]
+    assert progress[-1].startswith("hpexp: run repeat 3/3, "), progress
+    assert progress[-1].endswith(" s elapsed"), "nothing is left after the last run"
+    assert all(re.search(r"elapsed, about \d+ s left$", line) for line in progress[:-1])
+    assert len(progress) >= 2, "the warmup counts: four runs of 0.8 s each"
+    quiet = run_cli(*slow, "progress=false", cwd=tmp_path, env=env)
     assert quiet.returncode == 0, quiet.stderr
     assert "repeat" not in quiet.stderr
-
-
-def test_a_non_editable_install_runs_from_any_directory(tmp_path):
-    """The wheel carries its configs: run from a directory that holds no ``conf/``."""
-    root = Path(__file__).resolve().parent.parent
-    wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "elsewhere"
-    pip = [sys.executable, "-m", "pip", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", wheels, root], check=True, timeout=300)
-    (wheel,) = wheels.glob("hpexp-*.whl")
-    subprocess.run([*pip, "install", "--no-deps", "--target", target, wheel], check=True)
-    elsewhere.mkdir()
-    env = {"PYTHONPATH": str(target)}  # ahead of the editable install of this checkout
-    where = subprocess.run(
-        [sys.executable, "-c", "import hpexp.cli.app as a; print(a.__file__, a.conf_dir())"],
-        cwd=elsewhere,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert where == [str(target / "hpexp" / "cli" / "app.py"), str(target / "hpexp" / "conf")]
-    result = run_cli(*SMALL, cwd=elsewhere, env=env)
-    assert result.returncode == 0, result.stderr
-    assert len(hpexp.load_results(elsewhere / "results")) == 2
 
 
 def test_results_dir_can_be_moved(tmp_path):
@@ -245,3 +236,24 @@ def test_a_value_is_data_never_a_call(tmp_path):
         "hpexp: invalid value for 'executor._target_': 'builtins.open' "
         "(allowed: a subclass of Executor)\n"
     )
+
+
+def test_help_is_hpexps_own_and_lists_what_there_is_to_run(tmp_path):
+    from hpexp.cli.app import conf_dir
+
+    shown = run_cli("--help", cwd=tmp_path, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout
+    for group in ("workload", "executor", "experiment"):
+        for option in sorted((conf_dir() / group).glob("*.yaml")):
+            (line,) = [x for x in text.splitlines() if x.startswith(f"  {option.stem} ")]
+            assert len(line) <= 100, line
+            assert len(line.split(maxsplit=1)[1]) > 20, f"{option.stem} has a description"
+    assert "schema" not in text, "internal schema groups are not options"
+    assert "+experiment=NAME -m" in text, "presets need the +"
+    for usage in ("python -m hpexp.report PATH", "--compare A B", "-sc install=bash", "-m"):
+        assert usage in text
+    assert files_under(tmp_path) == [], "help runs nothing"
+    hydra = run_cli("--hydra-help", cwd=tmp_path, timeout=60)
+    assert hydra.returncode == 0
+    assert "Hydra" in hydra.stdout, "Hydra's own help stays reachable"

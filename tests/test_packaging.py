@@ -1,22 +1,35 @@
 """The wheel carries every built-in config, so a non-editable install runs from any directory,
 and chapter 7's compiled kernels."""
 
+import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+import hpexp
+from tests.conftest import run_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_wheel_ships_every_config_and_the_compiled_kernels(tmp_path):
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """This checkout built as a wheel, once for the module (it compiles both kernels)."""
+    wheels = tmp_path_factory.mktemp("wheels")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    (wheel,) = tmp_path.glob("hpexp-*.whl")
+    (built,) = wheels.glob("hpexp-*.whl")
+    return built
+
+
+def test_wheel_ships_every_config_and_the_compiled_kernels(wheel):
     shipped = {n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("hpexp/conf/")}
     expected = {
         f"hpexp/conf/{p.relative_to(ROOT / 'conf').as_posix()}"
@@ -30,3 +43,25 @@ def test_wheel_ships_every_config_and_the_compiled_kernels(tmp_path):
         if name.startswith("hpexp/workloads/kernels/") and name.endswith(".so")
     )
     assert compiled == ["_c", "_cython"]
+
+
+def test_a_non_editable_install_runs_from_any_directory(wheel, tmp_path):
+    """The wheel carries its configs: run from a directory that holds no ``conf/``."""
+    target, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    pip = [sys.executable, "-m", "pip", "-q"]
+    subprocess.run([*pip, "install", "--no-deps", "--target", target, wheel], check=True)
+    elsewhere.mkdir()
+    env = {"PYTHONPATH": str(target)}  # ahead of the editable install of this checkout
+    where = subprocess.run(
+        [sys.executable, "-c", "import hpexp.cli.app as a; print(a.__file__, a.conf_dir())"],
+        cwd=elsewhere,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert where == [str(target / "hpexp" / "cli" / "app.py"), str(target / "hpexp" / "conf")]
+    small = ["workload.samples=200000", "repeats=2", "warmup=1"]
+    result = run_cli(*small, cwd=elsewhere, env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(hpexp.load_results(elsewhere / "results")) == 2

@@ -67,9 +67,10 @@ def test_a_sweep_writes_its_report_automatically(sweep_dir):
 def test_report_command_prints_the_table_and_writes_the_plots(sweep_dir, tmp_path):
     result = run_report(str(sweep_dir), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
+    *lines, said = result.stdout.strip().splitlines()
     assert lines[0].split()[:5] == ["workload", "executor", "workers", "n", "errors"]
     assert len(lines) == 5
+    assert said.startswith("hpexp: pi: Fastest: ")
     assert_valid_report(tmp_path / "out", ["speedup_pi.png", "time_pi.png"])
 
 
@@ -222,3 +223,71 @@ def test_kernel_figures_show_speedup_over_python_and_scaling_per_impl(make_confi
     assert threads_curves == [*(f"impl {impl}" for impl in sorted(IMPLS)), "ideal"]
     paths = {path.name for path in write_plots(frame, summary, tmp_path)}
     assert {"impl_speedup_julia.png", "impl_scaling_julia.png"} <= paths
+
+
+@pytest.fixture(scope="module")
+def mixed_root(tmp_path_factory):
+    """One results root holding two workloads with different keys: pi and crawl."""
+    cwd = tmp_path_factory.mktemp("mixed")
+    pi = run_cli("executor=threads", "workers=1,2", *TINY, "-m", cwd=cwd, timeout=120)
+    assert pi.returncode == 0, pi.stderr
+    crawl = ["workload=crawl", "workload.requests=6", "workload.delay_ms=10", "executor=asyncio"]
+    crawl = run_cli(*crawl, "workers=1,3", "repeats=2", "warmup=0", "-m", cwd=cwd, timeout=120)
+    assert crawl.returncode == 0, crawl.stderr
+    return cwd / "results"
+
+
+def test_a_mixed_root_reads_as_one_section_per_workload_without_nan(mixed_root, tmp_path):
+    from hpexp.analysis.plots import figures_of
+
+    result = run_report(str(mixed_root), "--out", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "index.html").read_text()
+    assert not re.search(r"\bnan\b|NaN", page), "another workload's keys never show as nan"
+    assert re.findall(r"<h2>(\w+)</h2>", page) == ["pi", "crawl"]
+    verdicts = re.findall(r'<p class="verdict">Fastest: ([^<]+)</p>', page)
+    assert len(verdicts) == 2
+    for label in ("machine", "CPUs", "Python", "hpexp", "measured"):
+        assert f"<th>{label}</th>" in page
+    commands = re.findall(r"<th>command</th><td[^>]*><code>([^<]+)</code>", page)
+    assert any("workload=crawl" in c and c.endswith(" -m") for c in commands), commands
+    assert "2000000.0" not in result.stdout
+    assert not re.search(r"\bnan\b", result.stdout, re.IGNORECASE)
+    assert [line.split(":")[1] for line in result.stdout.splitlines() if "Fastest" in line] == [
+        " pi",
+        " crawl",
+    ], "the terminal closes with each workload's verdict"
+    frame = hpexp.load_results(mixed_root)
+    for workload in ("pi", "crawl"):
+        mine = frame[frame["workload"] == workload]
+        for name, figure in figures_of(mine, hpexp.summarize(mine)).items():
+            labels = [
+                t.get_text()
+                for a in figure.axes
+                if a.get_legend()
+                for t in a.get_legend().get_texts()
+            ]
+            assert labels, name
+            assert not any("nan" in label for label in labels), (name, labels)
+            assert not any(workload == "pi" and "delay" in label for label in labels)
+
+
+def test_the_mixed_report_renders_in_a_real_browser(mixed_root, tmp_path):
+    """What a person sees: the page rendered by headless Chromium, at a laptop's width."""
+    import shutil
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium on PATH (Debian: apt install chromium)")
+    assert run_report(str(mixed_root), "--out", str(tmp_path), cwd=tmp_path).returncode == 0
+    shot = tmp_path / "page.png"
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,2400",
+         f"--screenshot={shot}", (tmp_path / "index.html").as_uri()],
+        capture_output=True, timeout=120, check=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    data = shot.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    assert len(data) > 50_000, "a rendered page with tables and figures, not a blank one"

@@ -1,4 +1,9 @@
-"""The report page: PNG plots and one self-contained ``index.html`` with the full table."""
+"""The report page: one self-contained ``index.html`` with PNG plots beside it.
+
+The page opens with where and how the numbers were measured, then gives each workload its own
+section: a verdict computed from its data, its table (only the parameters that vary within
+that workload, so another workload's keys never show up as ``nan``) and its figures.
+"""
 
 import html
 from pathlib import Path
@@ -6,49 +11,99 @@ from pathlib import Path
 import pandas as pd
 
 from hpexp.analysis.plots import write_plots
-from hpexp.analysis.stats import summarize
-from hpexp.analysis.tables import readable
+from hpexp.analysis.stats import cpu_count_of, summarize
+from hpexp.analysis.tables import readable, without_empty_columns
+from hpexp.analysis.verdict import verdict
 
 INDEX = "index.html"
+#: the environment block: label, column
+ENVIRONMENT = [
+    ("machine", "hostname"),
+    ("CPU", "cpu_model"),
+    ("CPUs", "cpu_count"),
+    ("platform", "platform"),
+    ("Python", "python_version"),
+    ("hpexp", "hpexp_version"),
+]
+STYLE = """
+body { font-family: sans-serif; margin: 2em; max-width: 1500px; }
+table { border-collapse: collapse; font-size: 0.85em; }
+th, td { padding: 0.2em 0.6em; text-align: right; }
+table.summary tr:nth-child(even) { background: #f3f3f3; }
+table.environment th { text-align: left; }
+.scroll { overflow-x: auto; }
+p.verdict { font-size: 1.1em; background: #eef4fb; padding: 0.6em 0.8em; }
+figure { margin: 1em 0; }
+img { width: 100%; }
+"""
 
 
-def render_index(title: str, summary: pd.DataFrame, plots: list[Path]) -> str:
-    """One self-contained page: the full summary table, then every plot by relative name."""
-    table = readable(summary).to_html(index=False, border=0, classes="summary")
+def _values(frame: pd.DataFrame, column: str) -> str:
+    if column not in frame:
+        return "-"
+    values = [str(v) for v in dict.fromkeys(frame[column].dropna())]
+    return ", ".join(values) if values else "-"
+
+
+def environment(frame: pd.DataFrame, commands: list[str]) -> str:
+    """Where, when and with what the rows were measured, as a small table."""
+    rows = [(label, _values(frame, column)) for label, column in ENVIRONMENT]
+    if "started_at" in frame and frame["started_at"].notna().any():
+        first, last = frame["started_at"].min(), frame["started_at"].max()
+        rows.append(("measured", f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"))
+    rows += [("command", command) for command in commands]
+    cells = "\n".join(
+        f"<tr><th>{html.escape(label)}</th><td style='text-align:left'>"
+        f"<code>{html.escape(value)}</code></td></tr>"
+        for label, value in rows
+    )
+    return f'<table class="environment">\n{cells}\n</table>'
+
+
+def section(frame: pd.DataFrame, workload: str, out_dir: Path) -> str:
+    """One workload's verdict, table and figures (written into ``out_dir``)."""
+    mine = frame[frame["workload"] == workload]
+    summary = summarize(mine)
+    plots = write_plots(mine, summary, out_dir)
+    table = readable(without_empty_columns(summary)).to_html(
+        index=False, border=0, classes="summary"
+    )
     images = "\n".join(
         f'<figure><img src="{html.escape(p.name)}" alt="{html.escape(p.stem)}"></figure>'
         for p in plots
     )
+    said = html.escape(verdict(summary, cpu_count_of(mine)))
+    return f"""<section>
+<h2>{html.escape(workload)}</h2>
+<p class="verdict">{said}</p>
+<div class="scroll">{table}</div>
+{images}
+</section>"""
+
+
+def render_index(title: str, frame: pd.DataFrame, out_dir: Path, commands: list[str]) -> str:
+    workloads = [str(w) for w in dict.fromkeys(frame["workload"])]
+    sections = "\n".join(section(frame, workload, out_dir) for workload in workloads)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>hpexp report: {html.escape(title)}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; }}
-table.summary {{ border-collapse: collapse; font-size: 0.85em; }}
-table.summary th, table.summary td {{ padding: 0.2em 0.6em; text-align: right; }}
-table.summary tr:nth-child(even) {{ background: #f3f3f3; }}
-img {{ max-width: 100%; }}
-</style></head>
+<style>{STYLE}</style></head>
 <body>
 <h1>hpexp report: {html.escape(title)}</h1>
-<p>Statistics of <code>wall_s</code> over ok runs; ci95_s: 95% interval of the median (needs
-at least 6 runs); cv: std / mean, <em>noisy</em> above 10%; speedup: vs workers=1 of the same
-executor; speedup_vs_serial: vs the serial executor at workers=1.</p>
-{table}
-{images}
+{environment(frame, commands)}
+<p>Statistics of <code>wall_s</code> over ok runs. ci95_s: 95% interval of the median (shown
+from 6 runs); cv: std / mean, <em>noisy</em> above 10%; speedup: vs workers=1 of the same
+executor and parameters; speedup_vs_serial: vs the serial executor at workers=1; efficiency:
+speedup / workers.</p>
+{sections}
 </body></html>
 """
 
 
-def write_report(frame: pd.DataFrame, out_dir: Path, title: str) -> Path:
-    """Write the plots and ``index.html`` for ``frame`` into ``out_dir``; returns the page."""
-    return write_summary_report(frame, summarize(frame), out_dir, title)
-
-
-def write_summary_report(
-    frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path, title: str
+def write_report(
+    frame: pd.DataFrame, out_dir: Path, title: str, commands: list[str] | None = None
 ) -> Path:
-    """:func:`write_report` with the summary already computed."""
-    plots = write_plots(frame, summary, out_dir)
+    """Write the plots and ``index.html`` for ``frame`` into ``out_dir``; returns the page."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     index = out_dir / INDEX
-    index.write_text(render_index(title, summary, plots), encoding="utf-8")
+    index.write_text(render_index(title, frame, out_dir, commands or []), encoding="utf-8")
     return index

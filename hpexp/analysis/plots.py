@@ -14,9 +14,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
-from hpexp.analysis.stats import key_columns, ok_rows, summarize
+from hpexp.analysis.stats import cpu_count_of, key_columns, ok_rows, summarize
 
 CRAWL = "crawl"
 DELAY = "workload.delay_ms"
@@ -62,9 +62,25 @@ def _workers_axis(axes: Axes, workers: pd.Series) -> None:
 
 
 def _figure() -> tuple[Figure, Axes]:
-    figure = Figure(figsize=(7, 4.5), layout="constrained")
+    figure = Figure(figsize=(11, 4.5), layout="constrained")
     FigureCanvasAgg(figure)
     return figure, figure.add_subplot()
+
+
+def _plain(value: float, _position: object = None) -> str:
+    """A tick label people read: 0.6, 20, 1500 (never 6x10^-1)."""
+    return f"{value:g}"
+
+
+def _plain_log_ticks(axes: Axes) -> None:
+    """Label a log y axis with plain numbers, the in-between ticks too."""
+    axes.yaxis.set_major_formatter(FuncFormatter(_plain))
+    axes.yaxis.set_minor_formatter(FuncFormatter(_plain))
+
+
+def _legend_outside(axes: Axes) -> None:
+    """The legend right of the data, so it never covers a curve or cuts a name."""
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 
 
 def time_vs_workers(summary: pd.DataFrame, workload: str) -> Figure:
@@ -81,9 +97,10 @@ def time_vs_workers(summary: pd.DataFrame, workload: str) -> Figure:
         axes.plot(curve["workers"], ideal, linestyle="--", color=line.get_color(), alpha=0.6)
     _workers_axis(axes, rows["workers"])
     axes.set_yscale("log")
+    _plain_log_ticks(axes)
     axes.set_ylabel("median wall time (s)")
     axes.set_title(f"{workload}: time vs workers (dashed: ideal)")
-    axes.legend(fontsize="small")
+    _legend_outside(axes)
     return figure
 
 
@@ -98,10 +115,10 @@ def speedup_vs_workers(summary: pd.DataFrame, workload: str, cpu_count: int) -> 
     axes.axvline(cpu_count, color="grey", linestyle=":", label=f"{cpu_count} CPUs")
     _workers_axis(axes, rows["workers"])
     axes.set_yscale("log", base=2)
-    axes.yaxis.set_major_formatter(ScalarFormatter())
+    axes.yaxis.set_major_formatter(FuncFormatter(_plain))
     axes.set_ylabel("speedup vs workers=1")
     axes.set_title(f"{workload}: speedup vs workers")
-    axes.legend(fontsize="small")
+    _legend_outside(axes)
     return figure
 
 
@@ -123,8 +140,9 @@ def crawl_time_vs_concurrency(frame: pd.DataFrame) -> Figure:
         _workers_axis(axes, rows["workers"])
         axes.set_xlabel("concurrent requests (workers)")
         axes.set_yscale("log")
+        _plain_log_ticks(axes)
         axes.set_title(str(executor))
-        axes.legend(fontsize="small")
+    _legend_outside(panels[-1])
     panels[0].set_ylabel("median wall time (s)")
     figure.suptitle("crawl: time vs concurrent requests")
     return figure
@@ -156,7 +174,7 @@ def shared_array_time_and_memory(frame: pd.DataFrame) -> Figure:
         axes.set_xlabel("share")
         axes.set_ylabel(label)
         axes.grid(True, axis="y", alpha=0.3)
-    panels[0].legend(fontsize="small")
+    _legend_outside(panels[-1])
     figure.suptitle("shared_array: time and memory per way of sharing")
     return figure
 
@@ -181,12 +199,12 @@ def speedup_over_python(summary: pd.DataFrame, workload: str) -> Figure:
         axes.bar(np.arange(len(impls)) + k * width, speedups, width, label=label)
     axes.set_xticks(np.arange(len(impls)) + width * (len(groups) - 1) / 2, impls)
     axes.set_yscale("log")
-    axes.yaxis.set_major_formatter(ScalarFormatter())
+    _plain_log_ticks(axes)
     axes.axhline(1, color="black", linewidth=0.8)
     axes.set_xlabel("impl")
     axes.set_ylabel("times faster than impl=python")
     axes.grid(True, axis="y", which="both", alpha=0.3)
-    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    _legend_outside(axes)
     axes.set_title(f"{workload}: speedup over pure Python per impl")
     return figure
 
@@ -208,7 +226,7 @@ def scaling_per_impl(summary: pd.DataFrame, workload: str, cpu_count: int) -> Fi
         _workers_axis(axes, mine["workers"])
         axes.set_title(str(executor))
     panels[0].set_ylabel("speedup vs workers=1")
-    panels[-1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    _legend_outside(panels[-1])
     figure.suptitle(f"{workload}: scaling per impl")
     return figure
 
@@ -229,7 +247,6 @@ def io_cost_vs_task_time(frame: pd.DataFrame) -> Figure:
     own = none.set_index(same)["median_s"]
     any_executor = none.groupby(size)["median_s"].median()
     figure, axes = _figure()
-    figure.set_size_inches(11, 4.5)
     saving = summary[summary[SAVE] != "none"]
     constant = tuple(k for k in ("workers",) if saving[k].nunique() == 1)
     for label, curve in _series(saving, ("workload", *size, *constant)):
@@ -245,19 +262,13 @@ def io_cost_vs_task_time(frame: pd.DataFrame) -> Figure:
     axes.axhline(1, color="black", linewidth=0.8, label="no I/O")
     axes.set_xlim(left=0)
     axes.set_yscale("log")
-    axes.yaxis.set_major_formatter(ScalarFormatter())
+    _plain_log_ticks(axes)
     axes.set_xlabel("CPU time per task with no I/O (ms)")
     axes.set_ylabel("times slower than no I/O")
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    _legend_outside(axes)
     axes.set_title("hashsave: the cost of I/O beside CPU work, per way of saving")
     return figure
-
-
-def cpu_count_of(frame: pd.DataFrame) -> int:
-    """The CPU count of the machine that measured ``frame`` (the largest, if several)."""
-    counts = frame["cpu_count"].dropna() if "cpu_count" in frame else pd.Series(dtype=int)
-    return int(counts.max()) if len(counts) else 1
 
 
 def _compares_impls(summary: pd.DataFrame, workload: str) -> bool:
@@ -268,8 +279,8 @@ def _compares_impls(summary: pd.DataFrame, workload: str) -> bool:
     return "python" in impls and len(impls) > 1
 
 
-def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Every figure for these results as PNG files in ``out_dir``; returns their paths."""
+def figures_of(frame: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
+    """Every figure these results call for, by file name."""
     figures: dict[str, Figure] = {}
     for workload in dict.fromkeys(summary.dropna(subset=["median_s"])["workload"]):
         name = re.sub(r"[^\w.-]", "_", str(workload))
@@ -295,10 +306,15 @@ def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> li
     arrays = measured[measured["workload"] == SHARED_ARRAY]
     if len(arrays) and SHARE in arrays:
         figures["shared_array_time_and_memory.png"] = shared_array_time_and_memory(arrays)
+    return figures
+
+
+def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Every figure for these results as PNG files in ``out_dir``; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, figure in figures.items():
+    for name, figure in figures_of(frame, summary).items():
         path = out_dir / name
-        figure.savefig(path, dpi=100)
+        figure.savefig(path, dpi=120)
         paths.append(path)
     return paths

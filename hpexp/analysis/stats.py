@@ -201,3 +201,9 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFr
         )
     result = pd.DataFrame(rows, index=both.index)
     return result.reset_index() if len(both) else pd.DataFrame(columns=[*keys, *COMPARISON])
+
+
+def cpu_count_of(frame: pd.DataFrame) -> int:
+    """The CPU count of the machine that measured ``frame`` (the largest, if several)."""
+    counts = frame["cpu_count"].dropna() if "cpu_count" in frame else pd.Series(dtype=int)
+    return int(counts.max()) if len(counts) else 1

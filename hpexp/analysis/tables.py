@@ -16,7 +16,7 @@ def _fixed(decimals: int, suffix: str = "") -> Callable[[float], str]:
     return lambda v: "-" if pd.isna(v) else f"{v:.{decimals}f}{suffix}"
 
 
-def _seconds(value: float) -> str:
+def seconds(value: float) -> str:
     """Four significant digits, never in exponent notation: 0.0001546, 0.003370, 12.35."""
     if pd.isna(value):
         return "-"
@@ -32,12 +32,12 @@ def _cv(row: pd.Series) -> str:
 def _ci(row: pd.Series) -> str:
     if pd.isna(row["ci_low_s"]):
         return "-"
-    return f"[{_seconds(row['ci_low_s'])}, {_seconds(row['ci_high_s'])}]"
+    return f"[{seconds(row['ci_low_s'])}, {seconds(row['ci_high_s'])}]"
 
 
 SECONDS = ("median_s", "mean_s", "std_s", "min_s", "max_s", "iqr_s", "median_a_s", "median_b_s")
 FORMATS: dict[str, Callable[[float], str]] = {
-    **dict.fromkeys(SECONDS, _seconds),
+    **dict.fromkeys(SECONDS, seconds),
     **dict.fromkeys(SPEEDUPS, _fixed(2, "x")),
     "efficiency": _fixed(2),
     "ratio": _fixed(2, "x"),
@@ -47,7 +47,8 @@ FORMATS: dict[str, Callable[[float], str]] = {
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """A non-empty ``table`` as strings: seconds to 4 digits, speedups as ``1.9x``, the CI as one
-    column, and the coefficient of variation marked ``noisy`` where the median is unreliable."""
+    column ``ci95_s`` (left out when no row has one), and the coefficient of variation marked
+    ``noisy`` where the median is unreliable."""
     shown = table.copy()
     if "cv" in shown:
         shown["cv"] = shown.apply(_cv, axis=1)
@@ -56,11 +57,21 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
         at = shown.columns.get_loc("ci_low_s")
         ci = shown.apply(_ci, axis=1)
         shown = shown.drop(columns=["ci_low_s", "ci_high_s"])
-        shown.insert(at, "ci95_s", ci)
+        if (ci != "-").any():  # below 6 runs no configuration has an interval: no empty column
+            shown.insert(at, "ci95_s", ci)
     for column, form in FORMATS.items():
         if column in shown:
             shown[column] = shown[column].map(form)
+    for column in shown.select_dtypes("float").columns:
+        whole = shown[column].dropna()
+        if len(whole) and (whole == whole.round()).all():  # 2000000.0 is a count: 2000000
+            shown[column] = shown[column].map(lambda v: "-" if pd.isna(v) else f"{v:.0f}")
     return shown.astype(str).replace({"nan": "-", "<NA>": "-", "None": "-"})
+
+
+def without_empty_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` without the columns no row has a value in (another workload's parameters)."""
+    return table.loc[:, table.notna().any(axis=0)]
 
 
 def as_text(table: pd.DataFrame) -> str:
@@ -75,6 +86,36 @@ def _job_status(statuses: pd.Series) -> str:
     return "FAILED"
 
 
+def split_overrides(text: str) -> list[str]:
+    """Hydra's ``override_dirname`` back into its ``key=value`` items (commas inside a list
+    value such as ``numbers=[3,5]`` stay in it)."""
+    items, depth, start = [], 0, 0
+    for at, char in enumerate(text):
+        if char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(text[start:at])
+            start = at + 1
+    items.append(text[start:])
+    return [item for item in items if item]
+
+
+def overrides_that_vary(texts: pd.Series) -> pd.Series:
+    """Each job's overrides without those every job shares: what tells the jobs apart.
+
+    A lone job keeps all of its overrides: they are what it was run with.
+    """
+    jobs = [dict(item.partition("=")[::2] for item in split_overrides(str(t))) for t in texts]
+    if len(jobs) < 2:
+        return texts
+    keys = dict.fromkeys(k for job in jobs for k in job)
+    varying = {k for k in keys if len({job.get(k) for job in jobs}) > 1}
+    shown = [",".join(f"{k}={v}" for k, v in job.items() if k in varying) for job in jobs]
+    return pd.Series(shown, index=texts.index)
+
+
 def job_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """One line per job, with its configuration's statistics from :func:`summarize`."""
     keys = configuration_columns(frame)
@@ -85,6 +126,7 @@ def job_summary(frame: pd.DataFrame) -> pd.DataFrame:
     )
     stats = summarize(frame)[[*keys, "n", "median_s", "iqr_s", "cv", "unreliable", "speedup"]]
     table = jobs.reset_index().merge(stats, on=keys, how="left")
+    table["overrides"] = overrides_that_vary(table["overrides"])
     columns = ["job", "workload", "executor", "workers", "n", "median_s", "iqr_s", "cv"]
     return table[[*columns, "unreliable", "speedup", "status", "overrides"]]
 

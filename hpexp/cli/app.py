@@ -15,7 +15,8 @@ from omegaconf import DictConfig
 
 from hpexp.cli.argv import check_overrides
 from hpexp.cli.build import build_job
-from hpexp.cli.callbacks import SweepDirInUse
+from hpexp.cli.callbacks import SweepDirInUse, summarise_interrupted_sweep
+from hpexp.cli.help import help_text
 from hpexp.cli.hydra_errors import describe_hydra_error, is_hydra_error
 from hpexp.cli.resume import config_hash, run_only_keys, with_resumed_sweep_dir
 from hpexp.cli.run_report import REPORT, print_hpexp_warnings_as_one_line
@@ -87,6 +88,9 @@ def run_job(cfg: DictConfig) -> pd.DataFrame | None:
         discard_bookkeeping(job_dir, Path(cfg.results_dir))
         REPORT.unexpected.append(exc)
         return None
+    if not multirun and cfg.progress:  # once the config is valid: bad input stays one line
+        runs = f"{cfg.warmup} warmup + {cfg.repeats} measured runs"
+        print(f"hpexp: run ({identity['overrides'] or 'defaults'}): {runs}", file=sys.stderr)
     rows, trace = planned.measure()
     (job_dir / TRACEBACK_FILE).unlink(missing_ok=True)
     if trace:
@@ -120,6 +124,9 @@ def _exit(code: int) -> None:
 
 def main() -> None:
     """Entry point: run Hydra, and report expected failures as one line on stderr."""
+    if {"--help", "-h"} & set(sys.argv[1:]):
+        print(help_text(conf_dir()))  # hpexp's help; Hydra's own is --hydra-help
+        return
     full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
     # Hydra then re-raises instead of printing its own multi-line report, so we can word it.
     os.environ["HYDRA_FULL_ERROR"] = "1"
@@ -140,6 +147,12 @@ def main() -> None:
     except (KeyboardInterrupt, Terminated) as exc:
         handled()
         stop_for_exit()
+        try:
+            summarise_interrupted_sweep()
+        except Exception as error:  # the interrupt's exit code and line come first
+            print(
+                f"hpexp: warning: the finished jobs were not summarised: {error!r}", file=sys.stderr
+            )
         print(INTERRUPTED, file=sys.stderr)
         _exit_now(getattr(exc, "exit_code", 130))
     except Exception as exc:

@@ -16,9 +16,10 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from hpexp.analysis.tables import format_summary
-from hpexp.cli.report import write_sweep_report
+from hpexp.cli.report import print_verdicts, write_sweep_report
 from hpexp.cli.run_report import REPORT
 from hpexp.results.store import (
+    JOB_FILE,
     LOCK_FILE,
     SWEEP_FILE,
     discard_bookkeeping,
@@ -61,6 +62,34 @@ class SweepDirInUse(BaseException):
         )
 
 
+def summarise_sweep(config: DictConfig) -> None:
+    """The sweep's combined file, its table and verdicts, and its report, from the jobs in its
+    dir: at the end of a sweep, and after an interrupt for the jobs that finished."""
+    sweep_dir = Path(config.hydra.sweep.dir)
+    frame = load_results(sweep_dir)
+    if frame.empty:
+        discard_bookkeeping(sweep_dir, Path(config.results_dir))
+        return
+    REPORT.record_failures(frame)  # first: the exit code must not depend on what follows
+    write_atomic(frame, sweep_dir / SWEEP_FILE)
+    print(format_summary(frame))
+    print_verdicts(frame)
+    print(f"hpexp: {len(frame)} rows in {sweep_dir / SWEEP_FILE}", file=sys.stderr)
+    if config.report:
+        write_sweep_report(frame, sweep_dir)
+
+
+#: the config of the sweep this process is running, for :func:`summarise_interrupted_sweep`
+_running: list[DictConfig] = []
+
+
+def summarise_interrupted_sweep() -> None:
+    """After Ctrl-C or SIGTERM: what :func:`summarise_sweep` gives a finished sweep, for the
+    jobs that finished (the interrupted job's rows are dropped, as on every interrupt)."""
+    if _running:
+        summarise_sweep(_running.pop())
+
+
 class ResultsCallback(Callback):
     def __init__(self) -> None:
         self.jobs = 0
@@ -72,28 +101,24 @@ class ResultsCallback(Callback):
         if self.lock is None:
             raise SweepDirInUse(sweep_dir)
         self.jobs = sweep_size(config)
+        _running[:] = [config]
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Say at once which of a sweep's jobs starts, by the number its dir and rows carry."""
         job = config.hydra.job
         if self.jobs:
             label = job.override_dirname or "defaults"
-            print(f"hpexp: job {job.num + 1}/{self.jobs} ({label})", file=sys.stderr)
+            print(f"hpexp: job {job.num} ({job.num + 1} of {self.jobs}): {label}", file=sys.stderr)
 
     def on_run_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         frame = job_return.return_value if job_return.status == JobStatus.COMPLETED else None
         if frame is not None:
             REPORT.record_failures(frame)  # first: the exit code must not depend on printing
             print(format_summary(frame))
+            print_verdicts(frame)
+            path = Path(config.hydra.runtime.output_dir) / JOB_FILE
+            print(f"hpexp: {len(frame)} rows in {path}", file=sys.stderr)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
-        frame = load_results(sweep_dir)
-        if frame.empty:
-            discard_bookkeeping(sweep_dir, Path(config.results_dir))
-            return
-        REPORT.record_failures(frame)  # first: the exit code must not depend on what follows
-        write_atomic(frame, sweep_dir / SWEEP_FILE)
-        print(format_summary(frame))
-        print(f"hpexp: {len(frame)} rows in {sweep_dir / SWEEP_FILE}", file=sys.stderr)
-        if config.report:
-            write_sweep_report(frame, sweep_dir)
+        _running.clear()
+        summarise_sweep(config)

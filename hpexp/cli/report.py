@@ -1,8 +1,9 @@
 """``python -m hpexp.report PATH [--out DIR]`` and ``python -m hpexp.report --compare A B``,
 and the report every sweep writes at its end.
 
-A report is the summary table on stdout plus a directory with PNG plots and an ``index.html``
-that shows the full table and every plot on one page. A comparison prints, per configuration
+A report is each workload's summary table and verdict on stdout, plus a directory with PNG
+plots and an ``index.html``: where and how the rows were measured, then one section per
+workload with its verdict, table and figures. A comparison prints, per configuration
 found in both A and B, the ratio of medians and whether the difference is significant.
 """
 
@@ -12,9 +13,10 @@ from pathlib import Path
 from typing import NoReturn
 
 import pandas as pd
+from omegaconf import OmegaConf
 
-from hpexp.analysis.stats import ALPHA, compare, summarize
-from hpexp.analysis.tables import as_text
+from hpexp.analysis.stats import ALPHA, compare, cpu_count_of, summarize
+from hpexp.analysis.tables import as_text, without_empty_columns
 from hpexp.cli.run_report import print_hpexp_warnings_as_one_line
 from hpexp.core.errors import ConfigError, HpexpError
 from hpexp.results.store import load_results
@@ -36,15 +38,47 @@ def _load(path: str) -> pd.DataFrame:
     return frame
 
 
+#: the report's environment block lists at most this many command lines
+MAX_COMMANDS = 10
+
+
+def commands_of(root: Path) -> list[str]:
+    """The command lines that made the results under ``root``: each sweep's (its
+    ``multirun.yaml``) and each single run's (its ``.hydra/overrides.yaml``)."""
+    base = root if root.is_dir() else root.parent
+    commands = []
+    for sweep in sorted(base.rglob("multirun.yaml")):
+        task = OmegaConf.load(sweep).hydra.overrides.task
+        commands.append(" ".join(["python -m hpexp", *task, "-m"]))
+    for run in sorted(base.rglob(".hydra/overrides.yaml")):
+        if not (run.parent.parent.parent / "multirun.yaml").exists():
+            commands.append(" ".join(["python -m hpexp", *OmegaConf.load(run)]))
+    if len(commands) > MAX_COMMANDS:
+        more = len(commands) - MAX_COMMANDS
+        return [*commands[:MAX_COMMANDS], f"... and {more} more"]
+    return commands
+
+
+def print_verdicts(frame: pd.DataFrame) -> None:
+    """Close a terminal summary with each workload's verdict, as the report page opens with it."""
+    from hpexp.analysis.verdict import verdict
+
+    for workload in dict.fromkeys(frame["workload"]):
+        mine = frame[frame["workload"] == workload]
+        print(f"hpexp: {workload}: {verdict(summarize(mine), cpu_count_of(mine))}")
+
+
 def report(path: str, out: str | None) -> None:
     frame = _load(path)
     root = Path(path)
     out_dir = Path(out) if out else (root if root.is_dir() else root.parent) / REPORT_DIR
-    summary = summarize(frame)
-    print(as_text(summary.drop(columns=HTML_ONLY)))
-    from hpexp.analysis.html import write_summary_report  # matplotlib: only when drawing
+    for workload in dict.fromkeys(frame["workload"]):
+        summary = summarize(frame[frame["workload"] == workload])
+        print(as_text(without_empty_columns(summary.drop(columns=HTML_ONLY))))
+    print_verdicts(frame)
+    from hpexp.analysis.html import write_report  # matplotlib: only when drawing
 
-    index = write_summary_report(frame, summary, out_dir, str(root))
+    index = write_report(frame, out_dir, str(root), commands_of(root))
     print(f"hpexp: report in {index}", file=sys.stderr)
 
 
@@ -54,7 +88,7 @@ def write_sweep_report(frame: pd.DataFrame, sweep_dir: Path) -> None:
         # here, not at the top: matplotlib costs every run's startup; a broken install only warns
         from hpexp.analysis.html import write_report
 
-        index = write_report(frame, sweep_dir / REPORT_DIR, str(sweep_dir))
+        index = write_report(frame, sweep_dir / REPORT_DIR, str(sweep_dir), commands_of(sweep_dir))
     except Exception as exc:
         print(f"hpexp: warning: no report for {sweep_dir}: {exc!r}", file=sys.stderr)
     else:

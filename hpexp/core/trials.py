@@ -155,10 +155,12 @@ def run_trials(job: Job) -> Trials:
             started = time.perf_counter()
             stack.enter_context(job.executor)
             setup_s = time.perf_counter() - started
+            job.progress.plan(job.warmup + job.repeats)
             try:
-                for _ in range(job.warmup):
+                for warm in range(job.warmup):
                     with time_limit(job.trial_timeout_s):
                         job.executor.run(job.workload, job.workload.tasks(job.workers, job.seed))
+                    job.progress.run_done("warmup", warm + 1, job.warmup)
                 for repeat in range(job.repeats):
                     tasks = job.workload.tasks(job.workers, job.seed)
                     task_count = len(tasks)
@@ -183,7 +185,7 @@ def run_trials(job: Job) -> Trials:
                             metrics=outcome.metrics,
                         )
                     )
-                    job.progress.update(repeat + 1, job.repeats)
+                    job.progress.run_done("repeat", repeat + 1, job.repeats)
             except TrialTimeout:
                 _abandon(job.executor, terminate_descendants)
                 limit = f"a run exceeded trial_timeout_s={job.trial_timeout_s:g}"

@@ -77,7 +77,6 @@ class MonteCarloPi(Workload):
         metrics = {
             "pi_estimate": estimate,
             "abs_error": abs_error,
-            "samples": self.samples,
             "releases_gil": kernels.RELEASES_GIL[self.impl],
             "compile_s": self.compile_s,
         }

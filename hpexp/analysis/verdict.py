@@ -1,0 +1,68 @@
+"""The answer a sweep was run for, in one or two sentences computed from its summary: which
+configuration is fastest and how sure that is, how far it scales, and where scaling stops."""
+
+import pandas as pd
+
+from hpexp.analysis.stats import key_columns
+from hpexp.analysis.tables import seconds
+
+#: below this parallel efficiency (speedup / workers) more workers are mostly waiting
+EFFICIENT = 0.8
+#: a speedup within this fraction of the best is the same within a noisy machine's spread:
+#: the fewest workers that reach it are where scaling stopped
+NEAR_BEST = 0.9
+
+
+def _name(row: pd.Series, keys: list[str]) -> str:
+    """``pool, 4 workers, workload.impl=numba``: the configuration's distinguishing values."""
+    parts = [str(row["executor"]), f"{row['workers']} workers"]
+    parts += [f"{k}={row[k]}" for k in keys if k not in ("workload", "executor", "workers")]
+    return ", ".join(parts)
+
+
+def _spread(row: pd.Series) -> str:
+    if pd.notna(row["ci_low_s"]):
+        return f"95% interval {seconds(row['ci_low_s'])}-{seconds(row['ci_high_s'])} s"
+    return f"{row['n']} runs, {seconds(row['min_s'])}-{seconds(row['max_s'])} s"
+
+
+def _scaling(summary: pd.DataFrame, keys: list[str], cpu_count: int) -> str:
+    """The best speedup, where its curve's efficiency drops, and what the CPU count says."""
+    scaled = summary.dropna(subset=["speedup"])
+    scaled = scaled[scaled["workers"] > 1]
+    if scaled.empty:
+        return ""
+    top = scaled.loc[scaled["speedup"].idxmax()]
+    series = [k for k in keys if k != "workers"]
+    same = (summary[series] == top[series]) | (summary[series].isna() & top[series].isna())
+    curve = summary[same.all(axis=1)].sort_values("workers")
+    text = f" Best speedup: {top['speedup']:.2f}x at {top['workers']} workers ({top['executor']}"
+    text += "".join(f", {k}={top[k]}" for k in series if k not in ("workload", "executor"))
+    text += ")"
+    knee = curve[curve["speedup"] >= NEAR_BEST * top["speedup"]].iloc[0]
+    if knee["workers"] < top["workers"]:
+        text += f", {knee['speedup']:.2f}x already at {knee['workers']}"
+    inefficient = curve[curve["efficiency"] < EFFICIENT]
+    if len(inefficient):
+        text += f"; efficiency falls below {EFFICIENT} from {inefficient['workers'].min()} workers"
+    widest = curve["workers"].max()
+    if knee["workers"] <= cpu_count < widest:
+        text += f"; more workers than this machine's {cpu_count} CPUs add nothing"
+    elif knee["workers"] > cpu_count:
+        text += (
+            f"; it goes past the machine's {cpu_count} CPUs: the work waits, it does not compute"
+        )
+    return text + "."
+
+
+def verdict(summary: pd.DataFrame, cpu_count: int) -> str:
+    """One workload's summary (from :func:`hpexp.analysis.stats.summarize`) in words."""
+    measured = summary.dropna(subset=["median_s"])
+    if measured.empty:
+        return "No configuration has an ok run."
+    keys = key_columns(summary)
+    best = measured.loc[measured["median_s"].idxmin()]
+    text = f"Fastest: {_name(best, keys)}, median {seconds(best['median_s'])} s ({_spread(best)})."
+    if best["unreliable"]:
+        text += " Its runs vary by more than 10%: repeat on a quieter machine before trusting it."
+    return text + _scaling(measured, keys, cpu_count)
