@@ -21,6 +21,7 @@ from omegaconf import DictConfig
 from hpexp.cli.app import conf_dir
 from hpexp.cli.build import build_job
 from hpexp.core.progress import Progress
+from hpexp.workloads.crawl.server_process import ServerProcess
 
 IDENTITY = {
     "sweep_id": "test",
@@ -35,6 +36,16 @@ IDENTITY = {
 INTERPRETER_HELPERS = ("resource_tracker", "forkserver")
 #: how long a test's children get to exit on their own before they count as left behind
 LEFTOVER_GRACE_S = 5.0
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerProcess]:
+    """One delay server for the module, started by hand the way a user would pass ``url=``."""
+    process = ServerProcess()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 @pytest.fixture

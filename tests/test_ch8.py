@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from hpexp.core.errors import ConfigError
-from hpexp.workloads.crawl.server_process import ServerProcess
 from hpexp.workloads.hashsave.overlap import io_overlap, merged
 from hpexp.workloads.hashsave.workload import HashSave
 from tests.conftest import files_under, run_cli
@@ -34,15 +33,6 @@ HTTP_CLIENTS = {
     "gevent": "urllib3.PoolManager shared by greenlets",
 }
 SMALL = ["workload=hashsave", "workload.difficulty=4", "repeats=1", "warmup=0"]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerProcess]:
-    process = ServerProcess()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 class WrongEcho(BaseHTTPRequestHandler):

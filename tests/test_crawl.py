@@ -21,7 +21,6 @@ from hpexp.executors.asyncio_loop import AsyncioExecutor
 from hpexp.executors.gevent_pool import GeventExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.tornado_loop import TornadoExecutor
-from hpexp.workloads.crawl.server_process import ServerProcess
 from hpexp.workloads.crawl.workload import Crawl
 from tests.conftest import IDENTITY, run_cli
 from tests.conftest import measure as measure_job
@@ -42,16 +41,6 @@ CLIENTS = {
     "tornado": ("tornado.AsyncHTTPClient", 4),
     "gevent": ("urllib3.PoolManager shared by greenlets", 4),
 }
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerProcess]:
-    """One delay server for the module, started by hand the way a user would pass ``url=``."""
-    process = ServerProcess()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

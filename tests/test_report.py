@@ -270,6 +270,11 @@ def test_a_mixed_root_reads_as_one_section_per_workload_without_nan(mixed_root, 
             assert labels, name
             assert not any("nan" in label for label in labels), (name, labels)
             assert not any(workload == "pi" and "delay" in label for label in labels)
+            assert not any(label.endswith(".0 ms") for label in labels), "delay 20 ms, not 20.0"
+            figure.canvas.draw()
+            ticks = [t.get_text() for a in figure.axes for t in a.get_yticklabels(minor=True)]
+            ticks += [t.get_text() for a in figure.axes for t in a.get_yticklabels()]
+            assert not any("times" in t or "^" in t for t in ticks), (name, ticks)
 
 
 def test_the_mixed_report_renders_in_a_real_browser(mixed_root, tmp_path):

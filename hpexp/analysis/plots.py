@@ -38,10 +38,15 @@ LABELS = {
 }
 
 
+def _shown(value: object) -> object:
+    """A whole float as the int it is: a column another workload left empty holds floats."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _label(keys: list[str], values: tuple[object, ...]) -> str:
     """What tells a curve (or bar) apart: its values of ``keys``, named as :data:`LABELS` says."""
     named = zip(keys, values, strict=True)
-    return ", ".join(LABELS.get(k, f"{k}={{}}").format(v) for k, v in named)
+    return ", ".join(LABELS.get(k, f"{k}={{}}").format(_shown(v)) for k, v in named)
 
 
 def _series(summary: pd.DataFrame, hidden: tuple[str, ...]) -> list[tuple[str, pd.DataFrame]]:
@@ -73,9 +78,17 @@ def _plain(value: float, _position: object = None) -> str:
 
 
 def _plain_log_ticks(axes: Axes) -> None:
-    """Label a log y axis with plain numbers, the in-between ticks too."""
+    """Label a log y axis with plain numbers; the in-between ticks too when it spans less than
+    a decade (more would crowd them), else only 2 and 5 of each decade."""
     axes.yaxis.set_major_formatter(FuncFormatter(_plain))
-    axes.yaxis.set_minor_formatter(FuncFormatter(_plain))
+    low, high = axes.get_ylim()
+    crowded = low > 0 and high / low > 10
+
+    def minor(value: float, _position: object = None) -> str:
+        leading = round(value / 10 ** np.floor(np.log10(value)))
+        return "" if crowded and leading not in (2, 5) else _plain(value)
+
+    axes.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
 def _legend_outside(axes: Axes) -> None:

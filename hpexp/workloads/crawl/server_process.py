@@ -9,11 +9,23 @@ import time
 import urllib.error
 import urllib.request
 
+from hpexp.core.errors import ConfigError
 from hpexp.core.processes import stop_child
 
 #: how long the server may take to start and answer its first request
 READY_TIMEOUT_S = 30.0
 _POLL_S = 0.02
+
+
+def require_server_url(url: object) -> str | None:
+    """A workload's ``url``: None (start the embedded server) or a base URL, without its ``/``."""
+    if url is None:
+        return None
+    if not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        raise ConfigError(
+            "url", url, "null (the embedded server) | a base URL like http://host:port"
+        )
+    return url.rstrip("/")
 
 
 class ServerError(RuntimeError):

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from hpexp.core.errors import ConfigError, require_int, require_seconds
+from hpexp.core.errors import require_int, require_seconds
 from hpexp.core.model import Model
 from hpexp.core.workload import Driver, Outcome, Workload
 from hpexp.workloads.crawl.fetch import Fetch, fetch_with_requests, thread_session
-from hpexp.workloads.crawl.server_process import ServerProcess
+from hpexp.workloads.crawl.server_process import ServerProcess, require_server_url
 
 #: the server's endpoint and the label the book's URLs carry
 PATH = "/add"
@@ -51,13 +51,7 @@ class Crawl(Workload):
     ) -> None:
         self.requests = require_int("requests", requests, 1)
         self.delay_ms = require_int("delay_ms", delay_ms, 0)
-        if url is not None and not (
-            isinstance(url, str) and url.startswith(("http://", "https://"))
-        ):
-            raise ConfigError(
-                "url", url, "null (the embedded server) | a base URL like http://host:port"
-            )
-        self.url = url.rstrip("/") if url else None
+        self.url = require_server_url(url)
         self.timeout_s = require_seconds("timeout_s", timeout_s)
         self._server: ServerProcess | None = None
 

@@ -24,10 +24,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from hpexp.core.errors import ConfigError, require_choice, require_int, require_seconds
+from hpexp.core.errors import require_choice, require_int, require_seconds
 from hpexp.core.model import Model
 from hpexp.core.workload import Driver, Outcome, Workload
-from hpexp.workloads.crawl.server_process import ServerProcess
+from hpexp.workloads.crawl.server_process import ServerProcess, require_server_url
 from hpexp.workloads.hashsave import sync_save
 from hpexp.workloads.hashsave.overlap import io_overlap
 from hpexp.workloads.hashsave.records import Batch, Saved, hash_password
@@ -68,13 +68,7 @@ class HashSave(Workload):
         self.save = require_choice("save", save, SAVES)
         self.batch = require_int("batch", batch, 1)
         self.delay_ms = require_int("delay_ms", delay_ms, 0)
-        if url is not None and not (
-            isinstance(url, str) and url.startswith(("http://", "https://"))
-        ):
-            raise ConfigError(
-                "url", url, "null (the embedded server) | a base URL like http://host:port"
-            )
-        self.url = url.rstrip("/") if url else None
+        self.url = require_server_url(url)
         self.timeout_s = require_seconds("timeout_s", timeout_s)
         self._server: ServerProcess | None = None
         self._files: tempfile.TemporaryDirectory | None = None
