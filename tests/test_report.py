@@ -226,15 +226,14 @@ def test_kernel_figures_show_speedup_over_python_and_scaling_per_impl(make_confi
 
 
 @pytest.fixture(scope="module")
-def mixed_root(tmp_path_factory):
-    """One results root holding two workloads with different keys: pi and crawl."""
-    cwd = tmp_path_factory.mktemp("mixed")
-    pi = run_cli("executor=threads", "workers=1,2", *TINY, "-m", cwd=cwd, timeout=120)
-    assert pi.returncode == 0, pi.stderr
+def mixed_root(sweep_dir):
+    """One results root holding two workloads with different keys: the module's pi sweep and a
+    crawl sweep run beside it."""
+    root = sweep_dir.parent.parent.parent
     crawl = ["workload=crawl", "workload.requests=6", "workload.delay_ms=10", "executor=asyncio"]
-    crawl = run_cli(*crawl, "workers=1,3", "repeats=2", "warmup=0", "-m", cwd=cwd, timeout=120)
+    crawl = run_cli(*crawl, "workers=1,3", "repeats=2", "warmup=0", "-m", cwd=root.parent)
     assert crawl.returncode == 0, crawl.stderr
-    return cwd / "results"
+    return root
 
 
 def test_a_mixed_root_reads_as_one_section_per_workload_without_nan(mixed_root, tmp_path):
