@@ -17,6 +17,7 @@ from omegaconf import OmegaConf
 
 from hpexp.analysis.stats import ALPHA, compare, cpu_count_of, summarize
 from hpexp.analysis.tables import as_text, without_empty_columns
+from hpexp.analysis.verdict import verdict
 from hpexp.cli.run_report import print_hpexp_warnings_as_one_line
 from hpexp.core.errors import ConfigError, HpexpError
 from hpexp.results.store import load_results
@@ -61,8 +62,6 @@ def commands_of(root: Path) -> list[str]:
 
 def print_verdicts(frame: pd.DataFrame) -> None:
     """Close a terminal summary with each workload's verdict, as the report page opens with it."""
-    from hpexp.analysis.verdict import verdict
-
     for workload in dict.fromkeys(frame["workload"]):
         mine = frame[frame["workload"] == workload]
         print(f"hpexp: {workload}: {verdict(summarize(mine), cpu_count_of(mine))}")
