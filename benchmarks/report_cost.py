@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 
 import hpexp
 from hpexp.analysis.html import write_report
+from hpexp.analysis.verdict import by_workload
 
 KEYS = ["workload", "executor", "workers"]
 
@@ -78,7 +79,7 @@ def main() -> None:
         bare_dir, full_dir = Path(tmp, "bare"), Path(tmp, "full")
         bare_dir.mkdir()
         bare_report(frame, bare_dir)  # first imports and font cache outside the rounds
-        write_report(frame, full_dir, "bench")
+        write_report(frame, by_workload(frame), full_dir, "bench")
         times = interleaved(
             args.rounds,
             groupby_median=lambda: seconds(
@@ -86,7 +87,9 @@ def main() -> None:
             ),
             summarize=lambda: seconds(lambda: hpexp.summarize(frame)),
             bare_report=lambda: seconds(lambda: bare_report(frame, bare_dir)),
-            report=lambda: seconds(lambda: write_report(frame, full_dir, "bench")),
+            report=lambda: seconds(
+                lambda: write_report(frame, by_workload(frame), full_dir, "bench")
+            ),
         )
     median = {name: statistics.median(values) for name, values in times.items()}
     print(f"{len(frame)} rows, 32 configurations, {args.rounds} interleaved rounds (medians, s)")

@@ -19,6 +19,7 @@ from hpexp.analysis.plots import (
     time_vs_workers,
     write_plots,
 )
+from hpexp.analysis.verdict import by_workload
 from hpexp.cli.report import write_sweep_report
 from hpexp.workloads.kernels import IMPLS
 from tests.conftest import measure, run_cli
@@ -111,7 +112,7 @@ def test_a_failing_report_warns_and_keeps_the_results(sweep_dir, tmp_path, capsy
     broken.mkdir()
     (broken / "report").write_text("a file where the report dir would go")
     frame = hpexp.load_results(sweep_dir)
-    write_sweep_report(frame, broken)
+    write_sweep_report(frame, by_workload(frame), broken)
     assert "hpexp: warning: no report for" in capsys.readouterr().err
     assert (broken / "report").read_text().startswith("a file")
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from hpexp.analysis.plots import write_plots
-from hpexp.analysis.stats import cpu_count_of, summarize
 from hpexp.analysis.tables import readable, without_empty_columns
-from hpexp.analysis.verdict import verdict
+from hpexp.analysis.verdict import WorkloadResults
 
 INDEX = "index.html"
 #: the environment block: label, column
@@ -60,30 +59,32 @@ def environment(frame: pd.DataFrame, commands: list[str]) -> str:
     return f'<table class="environment">\n{cells}\n</table>'
 
 
-def section(frame: pd.DataFrame, workload: str, out_dir: Path) -> str:
+def section(part: WorkloadResults, out_dir: Path) -> str:
     """One workload's verdict, table and figures (written into ``out_dir``)."""
-    mine = frame[frame["workload"] == workload]
-    summary = summarize(mine)
-    plots = write_plots(mine, summary, out_dir)
-    table = readable(without_empty_columns(summary)).to_html(
+    plots = write_plots(part.rows, part.summary, out_dir)
+    table = readable(without_empty_columns(part.summary)).to_html(
         index=False, border=0, classes="summary"
     )
     images = "\n".join(
         f'<figure><img src="{html.escape(p.name)}" alt="{html.escape(p.stem)}"></figure>'
         for p in plots
     )
-    said = html.escape(verdict(summary, cpu_count_of(mine)))
     return f"""<section>
-<h2>{html.escape(workload)}</h2>
-<p class="verdict">{said}</p>
+<h2>{html.escape(part.workload)}</h2>
+<p class="verdict">{html.escape(part.verdict)}</p>
 <div class="scroll">{table}</div>
 {images}
 </section>"""
 
 
-def render_index(title: str, frame: pd.DataFrame, out_dir: Path, commands: list[str]) -> str:
-    workloads = [str(w) for w in dict.fromkeys(frame["workload"])]
-    sections = "\n".join(section(frame, workload, out_dir) for workload in workloads)
+def render_index(
+    title: str,
+    frame: pd.DataFrame,
+    parts: list[WorkloadResults],
+    out_dir: Path,
+    commands: list[str],
+) -> str:
+    sections = "\n".join(section(part, out_dir) for part in parts)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>hpexp report: {html.escape(title)}</title>
 <style>{STYLE}</style></head>
@@ -100,10 +101,16 @@ speedup / workers.</p>
 
 
 def write_report(
-    frame: pd.DataFrame, out_dir: Path, title: str, commands: list[str] | None = None
+    frame: pd.DataFrame,
+    parts: list[WorkloadResults],
+    out_dir: Path,
+    title: str,
+    commands: list[str] | None = None,
 ) -> Path:
-    """Write the plots and ``index.html`` for ``frame`` into ``out_dir``; returns the page."""
+    """Write the plots and ``index.html`` for ``frame`` (split into ``parts`` by
+    :func:`hpexp.analysis.verdict.by_workload`) into ``out_dir``; returns the page."""
     out_dir.mkdir(parents=True, exist_ok=True)
     index = out_dir / INDEX
-    index.write_text(render_index(title, frame, out_dir, commands or []), encoding="utf-8")
+    page = render_index(title, frame, parts, out_dir, commands or [])
+    index.write_text(page, encoding="utf-8")
     return index

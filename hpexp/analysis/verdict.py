@@ -1,9 +1,11 @@
 """The answer a sweep was run for, in one or two sentences computed from its summary: which
 configuration is fastest and how sure that is, how far it scales, and where scaling stops."""
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-from hpexp.analysis.stats import key_columns
+from hpexp.analysis.stats import cpu_count_of, key_columns, summarize
 from hpexp.analysis.tables import seconds
 
 #: below this parallel efficiency (speedup / workers) more workers are mostly waiting
@@ -66,3 +68,27 @@ def verdict(summary: pd.DataFrame, cpu_count: int) -> str:
     if best["unreliable"]:
         text += " Its runs vary by more than 10%: repeat on a quieter machine before trusting it."
     return text + _scaling(measured, keys, cpu_count)
+
+
+@dataclass(frozen=True)
+class WorkloadResults:
+    """One workload's rows, their summary and its verdict, computed once for the terminal and
+    the report page alike. Each workload is summarised on its own rows, so its configurations
+    are told apart by its own parameters only, never by another workload's (empty) ones."""
+
+    workload: str
+    rows: pd.DataFrame
+    summary: pd.DataFrame
+    verdict: str
+
+
+def by_workload(frame: pd.DataFrame) -> list[WorkloadResults]:
+    """``frame`` split by workload, in the order the workloads first appear."""
+    parts = []
+    for workload in dict.fromkeys(frame["workload"]):
+        rows = frame[frame["workload"] == workload]
+        summary = summarize(rows)
+        parts.append(
+            WorkloadResults(str(workload), rows, summary, verdict(summary, cpu_count_of(rows)))
+        )
+    return parts

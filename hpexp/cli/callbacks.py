@@ -16,6 +16,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from hpexp.analysis.tables import format_summary
+from hpexp.analysis.verdict import by_workload
 from hpexp.cli.report import print_verdicts, write_sweep_report
 from hpexp.cli.run_report import REPORT
 from hpexp.results.store import (
@@ -73,10 +74,11 @@ def summarise_sweep(config: DictConfig) -> None:
     REPORT.record_failures(frame)  # first: the exit code must not depend on what follows
     write_atomic(frame, sweep_dir / SWEEP_FILE)
     print(format_summary(frame))
-    print_verdicts(frame)
+    parts = by_workload(frame)
+    print_verdicts(parts)
     print(f"hpexp: {len(frame)} rows in {sweep_dir / SWEEP_FILE}", file=sys.stderr)
     if config.report:
-        write_sweep_report(frame, sweep_dir)
+        write_sweep_report(frame, parts, sweep_dir)
 
 
 #: the config of the sweep this process is running, for :func:`summarise_interrupted_sweep`
@@ -115,7 +117,7 @@ class ResultsCallback(Callback):
         if frame is not None:
             REPORT.record_failures(frame)  # first: the exit code must not depend on printing
             print(format_summary(frame))
-            print_verdicts(frame)
+            print_verdicts(by_workload(frame))
             path = Path(config.hydra.runtime.output_dir) / JOB_FILE
             print(f"hpexp: {len(frame)} rows in {path}", file=sys.stderr)
 

@@ -15,9 +15,9 @@ from typing import NoReturn
 import pandas as pd
 from omegaconf import OmegaConf
 
-from hpexp.analysis.stats import ALPHA, compare, cpu_count_of, summarize
+from hpexp.analysis.stats import ALPHA, compare
 from hpexp.analysis.tables import as_text, without_empty_columns
-from hpexp.analysis.verdict import verdict
+from hpexp.analysis.verdict import WorkloadResults, by_workload
 from hpexp.cli.run_report import print_hpexp_warnings_as_one_line
 from hpexp.core.errors import ConfigError, HpexpError
 from hpexp.results.store import load_results
@@ -60,34 +60,34 @@ def commands_of(root: Path) -> list[str]:
     return commands
 
 
-def print_verdicts(frame: pd.DataFrame) -> None:
+def print_verdicts(parts: list[WorkloadResults]) -> None:
     """Close a terminal summary with each workload's verdict, as the report page opens with it."""
-    for workload in dict.fromkeys(frame["workload"]):
-        mine = frame[frame["workload"] == workload]
-        print(f"hpexp: {workload}: {verdict(summarize(mine), cpu_count_of(mine))}")
+    for part in parts:
+        print(f"hpexp: {part.workload}: {part.verdict}")
 
 
 def report(path: str, out: str | None) -> None:
     frame = _load(path)
     root = Path(path)
     out_dir = Path(out) if out else (root if root.is_dir() else root.parent) / REPORT_DIR
-    for workload in dict.fromkeys(frame["workload"]):
-        summary = summarize(frame[frame["workload"] == workload])
-        print(as_text(without_empty_columns(summary.drop(columns=HTML_ONLY))))
-    print_verdicts(frame)
+    parts = by_workload(frame)
+    for part in parts:
+        print(as_text(without_empty_columns(part.summary.drop(columns=HTML_ONLY))))
+    print_verdicts(parts)
     from hpexp.analysis.html import write_report  # matplotlib: only when drawing
 
-    index = write_report(frame, out_dir, str(root), commands_of(root))
+    index = write_report(frame, parts, out_dir, str(root), commands_of(root))
     print(f"hpexp: report in {index}", file=sys.stderr)
 
 
-def write_sweep_report(frame: pd.DataFrame, sweep_dir: Path) -> None:
+def write_sweep_report(frame: pd.DataFrame, parts: list[WorkloadResults], sweep_dir: Path) -> None:
     """Write a sweep's report; a failure is a warning, never a lost result or a failed sweep."""
     try:
         # here, not at the top: matplotlib costs every run's startup; a broken install only warns
         from hpexp.analysis.html import write_report
 
-        index = write_report(frame, sweep_dir / REPORT_DIR, str(sweep_dir), commands_of(sweep_dir))
+        commands = commands_of(sweep_dir)
+        index = write_report(frame, parts, sweep_dir / REPORT_DIR, str(sweep_dir), commands)
     except Exception as exc:
         print(f"hpexp: warning: no report for {sweep_dir}: {exc!r}", file=sys.stderr)
     else:
