@@ -30,6 +30,7 @@ IDENTITY = {
     "executor": "x",
     "overrides": "",
     "config_hash": "0" * 16,
+    "launcher": "basic",
 }
 #: helpers that live as long as the interpreter, whoever started them first: the stdlib's and
 #: loky's resource trackers, and multiprocessing's forkserver

@@ -37,7 +37,16 @@ TYPES = {
 }
 SCALARS = (type(None), bool, int, float, str)
 #: what a job that failed before measuring has no value for (the store fills them with NaN)
-MEASURED = {"wall_s", "cpu_s", "tasks", "units", "throughput", "max_rss_mb"}
+MEASURED = {
+    "wall_s",
+    "cpu_s",
+    "tasks",
+    "units",
+    "throughput",
+    "max_rss_mb",
+    "foreign_cpu_s",
+    "ended_at",
+}
 
 
 def check_row(row: dict) -> None:

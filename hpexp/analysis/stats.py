@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hpexp.analysis.contention import CONTENTION, contention
 from hpexp.results.schema import Kind, kind_of
 
 VALUE = "wall_s"
@@ -25,7 +26,7 @@ SERIAL = "serial"
 STATISTICS = ["median_s", "mean_s", "std_s", "min_s", "max_s", "iqr_s", "ci_low_s", "ci_high_s"]
 SPEEDUPS = ["speedup", "speedup_vs_serial", "efficiency"]
 #: what :func:`summarize` adds after the configuration columns
-MEASURES = ["n", "errors", *STATISTICS, "cv", "unreliable", *SPEEDUPS]
+MEASURES = ["n", "errors", *STATISTICS, "cv", "unreliable", *CONTENTION, *SPEEDUPS]
 COMPARISON = ["n_a", "n_b", "median_a_s", "median_b_s", "ratio", "p_value", "verdict"]
 
 _OVERRIDE_KEY = re.compile(r"(?:^|,)[+~]*([\w.]+)=")
@@ -126,7 +127,8 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     Columns: the configuration columns, ``n`` (ok rows), ``errors`` (other rows), ``median_s``,
     ``mean_s``, ``std_s``, ``min_s``, ``max_s``, ``iqr_s``, ``ci_low_s``/``ci_high_s`` (95%
     interval of the median), ``cv`` (std/mean), ``unreliable`` (fewer than 2 runs or cv above
-    10%), ``speedup`` (vs workers=1 of the same executor and parameters), ``speedup_vs_serial``
+    10%), ``foreign_cpus``/``overlapped``/``contended`` (see :mod:`hpexp.analysis.contention`),
+    ``speedup`` (vs workers=1 of the same executor and parameters), ``speedup_vs_serial``
     (vs the serial executor at workers=1, same workload parameters) and ``efficiency``
     (speedup / workers). ``by`` adds grouping columns, e.g. ``["python_version"]``.
     """
@@ -140,11 +142,14 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     ok = ok_rows(frame)
     if len(ok):
         summary = summary.join(ok.groupby(keys, **group)[VALUE].apply(_statistics).unstack())
-    summary = summary.reindex(columns=["errors", "n", *STATISTICS]).reset_index()
+        summary = summary.join(contention(ok, keys))
+    summary = summary.reindex(columns=["errors", "n", *STATISTICS, *CONTENTION]).reset_index()
     summary["n"] = summary["n"].fillna(0).astype(int)
     summary["errors"] = summary["errors"].astype(int)
     summary["cv"] = summary["std_s"] / summary["mean_s"]
     summary["unreliable"] = (summary["n"] < 2) | (summary["cv"] > UNRELIABLE_CV)
+    for flag in ("overlapped", "contended"):
+        summary[flag] = summary[flag].astype("boolean").fillna(False).astype(bool)
     series = [k for k in keys if k != "workers"]
     one_worker = summary[summary["workers"] == 1]
     summary["speedup"] = _speedup(summary, one_worker, series)

@@ -9,7 +9,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from hpexp.analysis.contention import CONTENTION
 from hpexp.analysis.stats import SPEEDUPS, configuration_columns, summarize
+from hpexp.core.quiet import CONTENDED_CPUS
 
 
 def _fixed(decimals: int, suffix: str = "") -> Callable[[float], str]:
@@ -29,6 +31,19 @@ def _cv(row: pd.Series) -> str:
     return f"{row['cv']:.1%}" + (" noisy" if row["unreliable"] else "")
 
 
+def contention_reason(row: pd.Series) -> str:
+    """Why a configuration is ``contended``: ``0.93 CPUs`` of other work, ``overlapped`` with
+    other jobs of its sweep, or both; ``-`` when it was not."""
+    if not row["contended"]:
+        return "-"
+    reasons = []
+    if pd.notna(row.get("foreign_cpus")) and row["foreign_cpus"] > CONTENDED_CPUS:
+        reasons.append(f"{row['foreign_cpus']:.2f} CPUs")
+    if row.get("overlapped", False):
+        reasons.append("overlapped")
+    return ", ".join(reasons)
+
+
 def _ci(row: pd.Series) -> str:
     if pd.isna(row["ci_low_s"]):
         return "-"
@@ -40,6 +55,7 @@ FORMATS: dict[str, Callable[[float], str]] = {
     **dict.fromkeys(SECONDS, seconds),
     **dict.fromkeys(SPEEDUPS, _fixed(2, "x")),
     "efficiency": _fixed(2),
+    "foreign_cpus": _fixed(2),
     "ratio": _fixed(2, "x"),
     "p_value": lambda v: "-" if pd.isna(v) else f"{v:.2g}",
 }
@@ -47,12 +63,15 @@ FORMATS: dict[str, Callable[[float], str]] = {
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:
     """A non-empty ``table`` as strings: seconds to 4 digits, speedups as ``1.9x``, the CI as one
-    column ``ci95_s`` (left out when no row has one), and the coefficient of variation marked
-    ``noisy`` where the median is unreliable."""
+    column ``ci95_s`` (left out when no row has one), the coefficient of variation marked
+    ``noisy`` where the median is unreliable, and ``contended`` as its reason."""
     shown = table.copy()
     if "cv" in shown:
         shown["cv"] = shown.apply(_cv, axis=1)
         shown = shown.drop(columns="unreliable")
+    if "contended" in shown:
+        shown["contended"] = shown.apply(contention_reason, axis=1)
+        shown = shown.drop(columns="overlapped", errors="ignore")
     if "ci_low_s" in shown:
         at = shown.columns.get_loc("ci_low_s")
         ci = shown.apply(_ci, axis=1)
@@ -124,11 +143,10 @@ def job_summary(frame: pd.DataFrame) -> pd.DataFrame:
         overrides=("overrides", "first"),
         status=("status", _job_status),
     )
-    stats = summarize(frame)[[*keys, "n", "median_s", "iqr_s", "cv", "unreliable", "speedup"]]
-    table = jobs.reset_index().merge(stats, on=keys, how="left")
+    measures = ["n", "median_s", "iqr_s", "cv", "unreliable", *CONTENTION, "speedup"]
+    table = jobs.reset_index().merge(summarize(frame)[[*keys, *measures]], on=keys, how="left")
     table["overrides"] = overrides_that_vary(table["overrides"])
-    columns = ["job", "workload", "executor", "workers", "n", "median_s", "iqr_s", "cv"]
-    return table[[*columns, "unreliable", "speedup", "status", "overrides"]]
+    return table[["job", "workload", "executor", "workers", *measures, "status", "overrides"]]
 
 
 def format_summary(frame: pd.DataFrame) -> str:

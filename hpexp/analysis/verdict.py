@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from hpexp.analysis.stats import cpu_count_of, key_columns, summarize
-from hpexp.analysis.tables import seconds
+from hpexp.analysis.tables import contention_reason, seconds
+from hpexp.core.quiet import CONTENDED_CPUS
 
 #: below this parallel efficiency (speedup / workers) more workers are mostly waiting
 EFFICIENT = 0.8
@@ -17,7 +18,8 @@ NEAR_BEST = 0.9
 
 def _name(row: pd.Series, keys: list[str]) -> str:
     """``pool, 4 workers, workload.impl=numba``: the configuration's distinguishing values."""
-    parts = [str(row["executor"]), f"{row['workers']} workers"]
+    workers = row["workers"]
+    parts = [str(row["executor"]), f"{workers} worker{'' if workers == 1 else 's'}"]
     parts += [f"{k}={row[k]}" for k in keys if k not in ("workload", "executor", "workers")]
     return ", ".join(parts)
 
@@ -57,6 +59,30 @@ def _scaling(summary: pd.DataFrame, keys: list[str], cpu_count: int) -> str:
     return text + "."
 
 
+#: at most this many contended configurations are named in a verdict
+NAMED = 3
+
+
+def _contention(measured: pd.DataFrame, best: pd.Series, keys: list[str]) -> str:
+    """What other work on the machine did to these timings, if anything."""
+    text = ""
+    if best["contended"]:
+        text += (
+            f" Other work shared the machine during its runs ({contention_reason(best)}): "
+            "measure again on a quiet machine (quiet_wait_s) before trusting it."
+        )
+    others = measured[measured["contended"] & (measured.index != best.name)]
+    if len(others):
+        named = others.head(NAMED).iterrows()
+        names = "; ".join(f"{_name(row, keys)} ({contention_reason(row)})" for _, row in named)
+        more = f"; and {len(others) - NAMED} more" if len(others) > NAMED else ""
+        text += (
+            f" Contended (other work above {CONTENDED_CPUS} of a CPU, or jobs that overlapped on "
+            f"one host): {names}{more}."
+        )
+    return text
+
+
 def verdict(summary: pd.DataFrame, cpu_count: int) -> str:
     """One workload's summary (from :func:`hpexp.analysis.stats.summarize`) in words."""
     measured = summary.dropna(subset=["median_s"])
@@ -65,9 +91,11 @@ def verdict(summary: pd.DataFrame, cpu_count: int) -> str:
     keys = key_columns(summary)
     best = measured.loc[measured["median_s"].idxmin()]
     text = f"Fastest: {_name(best, keys)}, median {seconds(best['median_s'])} s ({_spread(best)})."
-    if best["unreliable"]:
+    if best["n"] < 2:
+        text += " One run says nothing about its spread: measure it with repeats >= 2."
+    elif best["unreliable"]:
         text += " Its runs vary by more than 10%: repeat on a quieter machine before trusting it."
-    return text + _scaling(measured, keys, cpu_count)
+    return text + _contention(measured, best, keys) + _scaling(measured, keys, cpu_count)
 
 
 @dataclass(frozen=True)

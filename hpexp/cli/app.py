@@ -55,6 +55,7 @@ def _identity(cfg: DictConfig, hydra_cfg: Any) -> dict[str, Any]:
         "executor": hydra_cfg.runtime.choices.get("executor") or "custom",
         "overrides": hydra_cfg.job.override_dirname,
         "config_hash": config_hash(cfg, run_only_keys(hydra_cfg)),
+        "launcher": hydra_cfg.runtime.choices.get("hydra/launcher") or "basic",
     }
 
 

@@ -100,6 +100,7 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     warmup = require_int("warmup", cfg.warmup, 0)
     seed = require_int("seed", cfg.seed, 0)
     trial_timeout_s = require_seconds("trial_timeout_s", cfg.trial_timeout_s)
+    quiet_wait_s = require_seconds("quiet_wait_s", cfg.quiet_wait_s, zero_ok=True)
     workload_params = _plain("workload", cfg.workload)
     executor_params = _plain("executor", cfg.executor)
     workload = _build("workload", workload_params, Workload)
@@ -114,8 +115,11 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
         "warmup": warmup,
         "repeats": repeats,
         "trial_timeout_s": trial_timeout_s,
+        "quiet_wait_s": quiet_wait_s,
         **machine(),
         **library_versions(workload.libraries + executor.libraries),
     }
-    job = Job(workload, executor, workers, repeats, warmup, seed, trial_timeout_s, progress)
+    job = Job(
+        workload, executor, workers, repeats, warmup, seed, trial_timeout_s, quiet_wait_s, progress
+    )
     return PlannedJob(job, columns)

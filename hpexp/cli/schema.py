@@ -171,6 +171,7 @@ class HpexpConfig:
     warmup: int = MISSING
     seed: int = MISSING
     trial_timeout_s: float = MISSING
+    quiet_wait_s: float = MISSING
     resume: bool = MISSING
     results_dir: str = MISSING
     progress: bool = MISSING

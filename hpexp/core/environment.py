@@ -1,8 +1,11 @@
-"""Where a row was measured: enough to tell two machines or two library versions apart."""
+"""Where a row was measured: enough to tell two machines or two library versions apart, and
+the state of the machine when a job started."""
 
+import glob
 import os
 import platform
 import socket
+from contextlib import suppress
 from functools import cache
 from importlib import metadata
 from typing import Any
@@ -43,3 +46,24 @@ def machine() -> dict[str, Any]:
 
 def library_versions(distributions: tuple[str, ...]) -> dict[str, str]:
     return {f"version.{name}": version_of(name) for name in sorted(set(distributions))}
+
+
+def _governors() -> str | None:
+    """The CPU frequency governors in use (``performance``, ``powersave,schedutil``), or None
+    where the system does not show them (most VMs and containers)."""
+    found = set()
+    for path in glob.glob("/sys/devices/system/cpu/cpu[0-9]*/cpufreq/scaling_governor"):
+        with suppress(OSError), open(path) as f:
+            found.add(f.read().strip())
+    return ",".join(sorted(found)) or None
+
+
+def conditions() -> dict[str, Any]:
+    """The machine as a job starts: the CPUs this process may run on (``cpu_count`` is every
+    CPU), the 1-minute load average, and the frequency governor."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "usable_cpus": usable,
+        "load_avg_1m": os.getloadavg()[0],
+        "cpu_governor": _governors(),
+    }

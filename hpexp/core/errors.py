@@ -75,15 +75,17 @@ def require_optional_int(key: str, value: Any, minimum: int) -> int | None:
     return None if value is None else require_int(key, value, minimum)
 
 
-def require_seconds(key: str, value: Any) -> float:
-    """``value`` as a finite number of seconds > 0 (bools refused), else a ConfigError."""
+def require_seconds(key: str, value: Any, zero_ok: bool = False) -> float:
+    """``value`` as a finite number of seconds > 0 (>= 0 if ``zero_ok``; bools refused), else a
+    ConfigError."""
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not math.isfinite(value)
-        or value <= 0
+        or value < 0
+        or (value == 0 and not zero_ok)
     ):
-        raise ConfigError(key, value, "a number of seconds > 0")
+        raise ConfigError(key, value, f"a number of seconds {'>=' if zero_ok else '>'} 0")
     return float(value)
 
 

@@ -1,9 +1,16 @@
-"""Timers for one measured region: wall clock, CPU and peak RSS of the whole process tree.
+"""Timers for one measured region: wall clock, CPU and peak RSS of the whole process tree, and
+the CPU the rest of the machine used meanwhile.
 
 ``resource.getrusage(RUSAGE_CHILDREN)`` only counts children that have exited and been reaped,
 so a live process pool's CPU would be invisible; psutil reads every live descendant instead.
 Peak RSS is reset per region through ``/proc/<pid>/clear_refs`` (Linux), so each row reports
 its own peak rather than the lifetime high-water mark.
+
+``foreign_cpu_s`` is the machine's busy time (``/proc/stat`` through psutil: every CPU's user,
+nice, system, irq, softirq and steal time; steal is a hypervisor giving the CPU to another
+machine) minus the tree's own CPU time. Both are counted in clock ticks (10 ms on Linux), so it
+is good to about (CPUs + processes) x 10 ms: nothing against a run of a second, noise for a run
+of milliseconds. Its two reads sit just outside the wall-clock window.
 """
 
 import resource
@@ -21,6 +28,7 @@ class Measurement:
     wall_s: float = float("nan")
     cpu_s: float = float("nan")
     max_rss_mb: float = float("nan")
+    foreign_cpu_s: float = float("nan")
 
 
 def _tree() -> list[psutil.Process]:
@@ -42,6 +50,16 @@ def _cpu_by_pid(procs: list[psutil.Process]) -> dict[int, float]:
 def _reaped_children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+#: the fields of ``psutil.cpu_times()`` that are a CPU doing work (``guest`` is inside ``user``)
+BUSY_FIELDS = ("user", "nice", "system", "irq", "softirq", "steal")
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds every CPU of the machine has been busy since boot."""
+    times = psutil.cpu_times()
+    return sum(getattr(times, name, 0.0) for name in BUSY_FIELDS)
 
 
 def _reset_peak_rss(procs: list[psutil.Process]) -> bool:
@@ -79,13 +97,17 @@ def measure() -> Iterator[Measurement]:
     reset_ok = sys.platform.startswith("linux") and _reset_peak_rss(before_procs)
     cpu_before = _cpu_by_pid(before_procs)
     reaped_before = _reaped_children_cpu()
+    busy_before = _machine_busy_s()
     start = time.perf_counter()
     try:
         yield result
     finally:
         result.wall_s = time.perf_counter() - start
+        busy = _machine_busy_s() - busy_before
         after_procs = _tree()
         cpu_after = _cpu_by_pid(after_procs)
         live = sum(t - cpu_before.get(pid, 0.0) for pid, t in cpu_after.items())
         result.cpu_s = live + _reaped_children_cpu() - reaped_before
+        # ticks are counted separately for the machine and each process: never below zero
+        result.foreign_cpu_s = max(busy - result.cpu_s, 0.0)
         result.max_rss_mb = _peak_rss_mb(after_procs, reset_ok)

@@ -23,6 +23,7 @@ from hpexp.core.executor import Executor
 from hpexp.core.interrupts import Terminated, handled
 from hpexp.core.processes import stop_for_exit, terminate_descendants
 from hpexp.core.progress import Progress
+from hpexp.core.quiet import start_conditions
 from hpexp.core.shared import CannotShare, install, uninstall
 from hpexp.core.timers import measure
 from hpexp.core.workload import Workload
@@ -39,6 +40,8 @@ class Job:
     warmup: int
     seed: int
     trial_timeout_s: float = 600.0
+    #: wait up to this long before the job for the rest of the machine to be quiet (0: never)
+    quiet_wait_s: float = 0.0
     progress: Progress = field(default_factory=lambda: Progress("", enabled=False))
 
 
@@ -54,6 +57,9 @@ class Trial:
     wall_s: float = math.nan
     cpu_s: float = math.nan
     max_rss_mb: float = math.nan
+    #: CPU time the rest of the machine used while this run was timed
+    foreign_cpu_s: float = math.nan
+    ended_at: datetime | None = None
     tasks: int | None = None
     units: float = math.nan
     #: the wall time of a perfectly concurrent run, for workloads that know it
@@ -63,12 +69,13 @@ class Trial:
 
 @dataclass
 class Trials:
-    """A job's trials, the executor's effective settings, and the full traceback of the failure
-    that ended it early, if any."""
+    """A job's trials, the executor's effective settings, the machine's state when the job
+    started, and the full traceback of the failure that ended it early, if any."""
 
     trials: list[Trial]
     settings: dict[str, Any]
     traceback: str | None = None
+    conditions: dict[str, Any] = field(default_factory=dict)
 
 
 class TrialTimeout(BaseException):
@@ -139,6 +146,7 @@ def run_trials(job: Job) -> Trials:
     task_count = 0
     failure: tuple[str, str] | None = None
     trace = None
+    conditions = start_conditions(job.quiet_wait_s, job.progress.label or "job")
     try:
         with ExitStack() as stack:
             job.workload.prepare()
@@ -151,7 +159,7 @@ def run_trials(job: Job) -> Trials:
                 except CannotShare as exc:
                     reason = f"{exc}; {type(job.workload).__name__} needs shared state"
                     skipped = Trial(0, datetime.now(UTC), math.nan, "skipped", reason)
-                    return Trials([skipped], job.executor.settings(0))
+                    return Trials([skipped], job.executor.settings(0), conditions=conditions)
             started = time.perf_counter()
             stack.enter_context(job.executor)
             setup_s = time.perf_counter() - started
@@ -168,6 +176,7 @@ def run_trials(job: Job) -> Trials:
                     gc.collect()  # the previous run's garbage is not this run's cost
                     with time_limit(job.trial_timeout_s), measure() as timing:
                         results = job.executor.run(job.workload, tasks)
+                    ended_at = datetime.now(UTC)
                     outcome = job.workload.reduce(results)
                     trials.append(
                         Trial(
@@ -179,6 +188,8 @@ def run_trials(job: Job) -> Trials:
                             wall_s=timing.wall_s,
                             cpu_s=timing.cpu_s,
                             max_rss_mb=timing.max_rss_mb,
+                            foreign_cpu_s=timing.foreign_cpu_s,
+                            ended_at=ended_at,
                             tasks=task_count,
                             units=outcome.units,
                             ideal_s=job.workload.ideal_s(job.workers),
@@ -200,4 +211,4 @@ def run_trials(job: Job) -> Trials:
     if failure is not None:
         status, error = failure
         trials.append(Trial(len(trials), datetime.now(UTC), setup_s, status, error))
-    return Trials(trials, job.executor.settings(task_count), trace)
+    return Trials(trials, job.executor.settings(task_count), trace, conditions)

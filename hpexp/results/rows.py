@@ -36,6 +36,8 @@ def _trial_columns(trial: Trial) -> dict[str, Any]:
         "units": trial.units,
         "throughput": trial.units / trial.wall_s,
         "max_rss_mb": trial.max_rss_mb,
+        "foreign_cpu_s": trial.foreign_cpu_s,
+        "ended_at": trial.ended_at,
     }
     if trial.ideal_s is not None:
         columns |= {"ideal_s": trial.ideal_s, "efficiency": trial.ideal_s / trial.wall_s}
@@ -43,7 +45,8 @@ def _trial_columns(trial: Trial) -> dict[str, Any]:
 
 
 def build_rows(job_columns: Mapping[str, Any], trials: Trials) -> list[dict[str, Any]]:
-    """A job's rows: its shared columns (identity, parameters, environment), the executor's
-    effective settings as ``executor.*`` columns, then each trial's own columns."""
-    settings = parameters("executor", trials.settings)
-    return [{**job_columns, **settings, **_trial_columns(trial)} for trial in trials.trials]
+    """A job's rows: its shared columns (identity, parameters, environment), the machine's state
+    when it started, the executor's effective settings as ``executor.*`` columns, then each
+    trial's own columns."""
+    shared = {**job_columns, **trials.conditions, **parameters("executor", trials.settings)}
+    return [{**shared, **_trial_columns(trial)} for trial in trials.trials]

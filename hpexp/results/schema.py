@@ -52,13 +52,17 @@ COLUMNS = (
     Column("ideal_s", "float64", Kind.measurement, required=False),
     Column("efficiency", "float64", Kind.measurement, required=False),
     Column("max_rss_mb", "float64", Kind.measurement),
+    Column("foreign_cpu_s", "float64", Kind.measurement),
     Column("status", "string", Kind.measurement),
     Column("error", "string", Kind.measurement),
     Column("seed", "Int64", Kind.parameter, required=False),
     Column("warmup", "Int64", Kind.parameter, required=False),
     Column("repeats", "Int64", Kind.run, required=False),
     Column("trial_timeout_s", "float64", Kind.run, required=False),
+    Column("quiet_wait_s", "float64", Kind.run, required=False),
     Column("started_at", "datetime64[ns, UTC]", Kind.environment),
+    Column("ended_at", "datetime64[ns, UTC]", Kind.environment),
+    Column("launcher", "string", Kind.environment),
     Column("hostname", "string", Kind.environment),
     Column("platform", "string", Kind.environment),
     Column("python_version", "string", Kind.environment),
@@ -66,6 +70,10 @@ COLUMNS = (
     Column("cpu_count", "Int64", Kind.environment),
     Column("cpu_model", "string", Kind.environment),
     Column("hpexp_version", "string", Kind.environment),
+    Column("usable_cpus", "Int64", Kind.environment),
+    Column("load_avg_1m", "float64", Kind.environment),
+    Column("cpu_governor", "string", Kind.environment),
+    Column("quiet_waited_s", "float64", Kind.environment, required=False),
 )
 BY_NAME = {column.name: column for column in COLUMNS}
 REQUIRED = {column.name: column.dtype for column in COLUMNS if column.required}
