@@ -7,6 +7,7 @@ configuration and never stop two worker counts from being compared. Statistics a
 ``wall_s`` over the ``status == "ok"`` rows only; nothing here is stored back into the results.
 """
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -171,13 +172,25 @@ def _samples(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
     return ok.groupby(keys, dropna=False, sort=True)[VALUE].apply(lambda s: s.to_numpy(float))
 
 
+#: :func:`compare`'s verdict where no outcome of the test could be significant
+TOO_FEW = "too few runs"
+
+
+def smallest_p_value(n_a: int, n_b: int) -> float:
+    """The smallest two-sided Mann-Whitney p-value ``n_a`` and ``n_b`` runs can give: every
+    run of one side below every run of the other, 2 of the C(n_a + n_b, n_a) orderings.
+    3 runs against 3 can never go below 0.1, so they can never show a change at 0.05."""
+    return min(1.0, 2 / math.comb(n_a + n_b, n_a))
+
+
 def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     """Per configuration found in both, how ``b``'s wall time relates to ``a``'s.
 
     Configurations are matched on what either side varied; what differs between ``a`` and
     ``b`` as a whole (another machine, version or setting) is what is being compared.
     ``ratio`` is median b / median a; ``p_value`` is a two-sided Mann-Whitney U test; ``verdict``
-    says whether b is ``faster``, ``slower`` or ``not significant`` at ``alpha``.
+    says whether b is ``faster``, ``slower`` or ``not significant`` at ``alpha``, or that there
+    are ``too few runs`` for the test ever to be significant (see :func:`smallest_p_value`).
     """
     from scipy import stats  # here, not at the top: only statistics pay for scipy
 
@@ -189,7 +202,9 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFr
     for a_values, b_values in zip(both["a"], both["b"], strict=True):
         median_a, median_b = float(np.median(a_values)), float(np.median(b_values))
         p_value = float(stats.mannwhitneyu(a_values, b_values, alternative="two-sided").pvalue)
-        if p_value >= alpha:
+        if smallest_p_value(len(a_values), len(b_values)) >= alpha:
+            verdict = TOO_FEW
+        elif p_value >= alpha:
             verdict = "not significant"
         else:
             verdict = "slower" if median_b > median_a else "faster"

@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from hpexp.cli.argv import check_overrides
 from hpexp.cli.build import build_job
 from hpexp.cli.callbacks import SweepDirInUse, summarise_interrupted_sweep
+from hpexp.cli.elsewhere import BASIC, leave_failure, runs_elsewhere
 from hpexp.cli.help import help_text
 from hpexp.cli.hydra_errors import describe_hydra_error, is_hydra_error
 from hpexp.cli.resume import config_hash, run_only_keys, with_resumed_sweep_dir
@@ -55,7 +56,7 @@ def _identity(cfg: DictConfig, hydra_cfg: Any) -> dict[str, Any]:
         "executor": hydra_cfg.runtime.choices.get("executor") or "custom",
         "overrides": hydra_cfg.job.override_dirname,
         "config_hash": config_hash(cfg, run_only_keys(hydra_cfg)),
-        "launcher": hydra_cfg.runtime.choices.get("hydra/launcher") or "basic",
+        "launcher": _launcher(hydra_cfg),
     }
 
 
@@ -81,13 +82,10 @@ def run_job(cfg: DictConfig) -> pd.DataFrame | None:
     label = f"job {identity['job']}" if multirun else "run"
     try:
         planned = build_job(cfg, identity, Progress(label, enabled=cfg.progress))
-    except ConfigError as exc:
-        discard_bookkeeping(job_dir, Path(cfg.results_dir))
-        REPORT.refused.append(exc)
-        return None
     except Exception as exc:
         discard_bookkeeping(job_dir, Path(cfg.results_dir))
-        REPORT.unexpected.append(exc)
+        (REPORT.refused if isinstance(exc, ConfigError) else REPORT.unexpected).append(exc)
+        _leave_for_the_sweep(hydra_cfg, exc)
         return None
     if not multirun and cfg.progress:  # once the config is valid: bad input stays one line
         runs = f"{cfg.warmup} warmup + {cfg.repeats} measured runs"
@@ -100,7 +98,20 @@ def run_job(cfg: DictConfig) -> pd.DataFrame | None:
         return write_job_results(rows, job_dir / JOB_FILE)
     except ResultsNotWritten as exc:
         REPORT.unexpected.append(exc)
+        _leave_for_the_sweep(hydra_cfg, exc)
         return None
+
+
+def _leave_for_the_sweep(hydra_cfg: Any, exc: Exception) -> None:
+    """A job a parallel launcher runs in another process leaves its error for the sweeping
+    process, whose :data:`REPORT` this process's is not."""
+    if hydra_cfg.mode == RunMode.MULTIRUN and runs_elsewhere(_launcher(hydra_cfg)):
+        message, code = _described(exc)
+        leave_failure(Path(hydra_cfg.sweep.dir), hydra_cfg.job.num, message, code)
+
+
+def _launcher(hydra_cfg: Any) -> str:
+    return hydra_cfg.runtime.choices.get("hydra/launcher") or BASIC
 
 
 def _exit_now(code: int) -> None:
@@ -178,23 +189,21 @@ def main() -> None:
     _exit(0)
 
 
+def _described(exc: Exception) -> tuple[str, int]:
+    """``exc`` as one line (without the ``hpexp:`` prefix) and the exit code it means."""
+    if isinstance(exc, HpexpError):
+        return str(exc), exc.exit_code
+    if is_hydra_error(exc):
+        return describe_hydra_error(exc), 2
+    if isinstance(exc, OSError) and exc.filename:
+        message = f"cannot write '{exc.filename}': {exc.strerror}"
+        return f"{message} (results_dir must be a writable directory)", 2
+    name = type(exc).__name__
+    return f"unexpected {name}: {exc} (set HYDRA_FULL_ERROR=1 for the traceback)", 1
+
+
 def _report_error(exc: Exception) -> int:
     """Print ``exc`` as one line on stderr and return the exit code."""
-    if isinstance(exc, HpexpError):
-        print(f"hpexp: {exc}", file=sys.stderr)
-        return exc.exit_code
-    if is_hydra_error(exc):
-        print(f"hpexp: {describe_hydra_error(exc)}", file=sys.stderr)
-        return 2
-    if isinstance(exc, OSError) and exc.filename:
-        print(
-            f"hpexp: cannot write '{exc.filename}': {exc.strerror} "
-            "(results_dir must be a writable directory)",
-            file=sys.stderr,
-        )
-        return 2
-    print(
-        f"hpexp: unexpected {type(exc).__name__}: {exc} (set HYDRA_FULL_ERROR=1 for the traceback)",
-        file=sys.stderr,
-    )
-    return 1
+    message, code = _described(exc)
+    print(f"hpexp: {message}", file=sys.stderr)
+    return code

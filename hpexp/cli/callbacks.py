@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 
 from hpexp.analysis.tables import format_summary
 from hpexp.analysis.verdict import by_workload
+from hpexp.cli.elsewhere import BASIC, collect_failures, runs_elsewhere
 from hpexp.cli.report import print_verdicts, write_sweep_report
 from hpexp.cli.run_report import REPORT
 from hpexp.results.store import (
@@ -68,6 +69,10 @@ def summarise_sweep(config: DictConfig) -> None:
     dir: at the end of a sweep, and after an interrupt for the jobs that finished."""
     sweep_dir = Path(config.hydra.sweep.dir)
     frame = load_results(sweep_dir)
+    launcher = config.hydra.runtime.choices.get("hydra/launcher") or BASIC
+    if runs_elsewhere(launcher):
+        finished = frame["job"].unique() if len(frame) else []
+        REPORT.unexpected.extend(collect_failures(sweep_dir, sweep_size(config), finished))
     if frame.empty:
         discard_bookkeeping(sweep_dir, Path(config.results_dir))
         return
@@ -96,6 +101,11 @@ class ResultsCallback(Callback):
     def __init__(self) -> None:
         self.jobs = 0
         self.lock: fasteners.InterProcessLock | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Hydra's joblib and submitit launchers pickle the callbacks into each job's process;
+        the sweep dir's lock stays with the sweeping process that holds it."""
+        return {**self.__dict__, "lock": None}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)

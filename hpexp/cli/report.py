@@ -1,10 +1,9 @@
-"""``python -m hpexp.report PATH [--out DIR]`` and ``python -m hpexp.report --compare A B``,
-and the report every sweep writes at its end.
+"""``python -m hpexp.report PATH [--out DIR]`` and ``python -m hpexp.report --compare A B``
+(:mod:`hpexp.cli.compare`), and the report every sweep writes at its end.
 
 A report is each workload's summary table and verdict on stdout, plus a directory with PNG
 plots and an ``index.html``: where and how the rows were measured, then one section per
-workload with its verdict, table and figures. A comparison prints, per configuration
-found in both A and B, the ratio of medians and whether the difference is significant.
+workload with its verdict, table and figures.
 """
 
 import argparse
@@ -15,9 +14,9 @@ from typing import NoReturn
 import pandas as pd
 from omegaconf import OmegaConf
 
-from hpexp.analysis.stats import ALPHA, compare
 from hpexp.analysis.tables import as_text, without_empty_columns
 from hpexp.analysis.verdict import WorkloadResults, by_workload
+from hpexp.cli.compare import Paths, compare_frames, fail_slower
 from hpexp.cli.run_report import print_hpexp_warnings_as_one_line
 from hpexp.core.errors import ConfigError, HpexpError
 from hpexp.results.store import load_results
@@ -25,7 +24,11 @@ from hpexp.results.store import load_results
 REPORT_DIR = "report"
 #: left out of the terminal table to keep it readable (the HTML page has them)
 HTML_ONLY = ["mean_s", "std_s"]
-USAGE = "python -m hpexp.report PATH [--out DIR] | --compare A B"
+USAGE = (
+    "python -m hpexp.report PATH [--out DIR] | --compare A B [--fail-slower PCT] "
+    "[--only-changed] [--out DIR]"
+)
+DESCRIPTION = "Report results (tables, verdicts, plots, index.html), or compare B against A."
 WHERE = "a results file, job dir, sweep dir or results root with results"
 
 
@@ -69,7 +72,7 @@ def print_verdicts(parts: list[WorkloadResults]) -> None:
 def report(path: str, out: str | None) -> None:
     frame = _load(path)
     root = Path(path)
-    out_dir = Path(out) if out else (root if root.is_dir() else root.parent) / REPORT_DIR
+    out_dir = Path(out) if out else _report_dir(path)
     parts = by_workload(frame)
     for part in parts:
         print(as_text(without_empty_columns(part.summary.drop(columns=HTML_ONLY))))
@@ -94,16 +97,10 @@ def write_sweep_report(frame: pd.DataFrame, parts: list[WorkloadResults], sweep_
         print(f"hpexp: report in {index}", file=sys.stderr)
 
 
-def compare_paths(a: str, b: str) -> None:
-    comparison = compare(_load(a), _load(b))
-    if comparison.empty:
-        raise HpexpError(f"no configuration of '{a}' is also in '{b}'")
-    print(as_text(comparison))
-    print(
-        f"hpexp: ratio = median of B / median of A; verdict for B from a two-sided "
-        f"Mann-Whitney U test at alpha {ALPHA}",
-        file=sys.stderr,
-    )
+def _report_dir(path: str) -> Path:
+    """Where a report of ``path`` (a results dir or file) goes by default."""
+    root = Path(path)
+    return (root if root.is_dir() else root.parent) / REPORT_DIR
 
 
 class _Parser(argparse.ArgumentParser):
@@ -114,20 +111,33 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: list[str] | None = None) -> None:
     print_hpexp_warnings_as_one_line()
-    parser = _Parser(prog="python -m hpexp.report", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m hpexp.report", description=DESCRIPTION)
     parser.add_argument("path", nargs="?", metavar="PATH", help=WHERE)
-    parser.add_argument("--out", metavar="DIR", help="where to write (default: PATH/report)")
+    parser.add_argument("--out", metavar="DIR", help="where to write (default: PATH/report; with --compare: B/report)")
     parser.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare B against A")
+    parser.add_argument(
+        "--fail-slower",
+        metavar="PCT",
+        help="with --compare: exit 1 when a configuration of B is significantly slower than A "
+        "by more than PCT (such as 5%%), exit 2 when too few runs can decide",
+    )
+    parser.add_argument(
+        "--only-changed",
+        action="store_true",
+        help="with --compare: print only configurations significantly faster or slower",
+    )
     args = parser.parse_args(argv)
     if (args.path is None) == (args.compare is None):
         parser.error("give either PATH or --compare A B")
-    if args.compare and args.out:
-        parser.error("--out applies to a report, not to --compare")
+    if not args.compare and (args.fail_slower is not None or args.only_changed):
+        parser.error("--fail-slower and --only-changed apply to --compare A B")
     try:
         if args.compare:
-            compare_paths(*args.compare)
-        else:
-            report(args.path, args.out)
+            a, b = args.compare
+            threshold = None if args.fail_slower is None else fail_slower(args.fail_slower)
+            paths = Paths(a, b, Path(args.out) if args.out else _report_dir(b))
+            sys.exit(compare_frames(_load(a), _load(b), paths, threshold, args.only_changed))
+        report(args.path, args.out)
     except HpexpError as exc:
         print(f"hpexp: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
