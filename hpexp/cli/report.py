@@ -113,7 +113,11 @@ def main(argv: list[str] | None = None) -> None:
     print_hpexp_warnings_as_one_line()
     parser = _Parser(prog="python -m hpexp.report", description=DESCRIPTION)
     parser.add_argument("path", nargs="?", metavar="PATH", help=WHERE)
-    parser.add_argument("--out", metavar="DIR", help="where to write (default: PATH/report; with --compare: B/report)")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where to write (default: PATH/report; with --compare: B/report)",
+    )
     parser.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare B against A")
     parser.add_argument(
         "--fail-slower",
