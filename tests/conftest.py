@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from multiprocessing import resource_tracker
 from pathlib import Path
 
@@ -77,6 +77,35 @@ def kill_group(process: subprocess.Popen) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+#: a CPU burner that stops itself, should the test that started it be killed first
+_BURN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+#: starts the burner and exits: the burner is no descendant of the test, as another user's
+#: program is not, so hpexp counts its CPU as the rest of the machine's
+_DETACH = (
+    "import subprocess, sys\n"
+    "quiet = {'stdin': subprocess.DEVNULL, 'stdout': subprocess.DEVNULL, 'stderr': subprocess.DEVNULL}\n"
+    "burner = subprocess.Popen([sys.executable, '-c', sys.argv[1]], start_new_session=True, **quiet)\n"
+    "print(burner.pid)"
+)
+
+
+@contextmanager
+def cpu_burner(seconds: float = 60.0) -> Iterator[int]:
+    """Another program on the machine that keeps one CPU busy while the body runs."""
+    detach = subprocess.run(
+        [sys.executable, "-c", _DETACH, _BURN.format(seconds=seconds)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(detach.stdout)
+    try:
+        yield pid
+    finally:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def run_cli(

@@ -9,6 +9,7 @@ import psutil
 import pytest
 
 from hpexp.core.timers import _peak_rss_mb, measure
+from tests.conftest import cpu_burner
 
 BUSY_S = 0.3
 #: psutil and getrusage read CPU time in clock ticks (10 ms); a few per process
@@ -92,3 +93,26 @@ def test_peak_rss_is_the_sum_of_every_process_peak():
 def test_without_a_peak_reset_it_is_this_process_lifetime_peak():
     lifetime = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     assert _peak_rss_mb([psutil.Process()], reset_ok=False) == pytest.approx(lifetime, abs=1)
+
+
+def test_foreign_cpu_s_is_what_another_program_used_meanwhile():
+    with cpu_burner():
+        time.sleep(0.2)  # the burner is running
+        with measure() as timing:
+            time.sleep(1.0)
+    assert timing.foreign_cpu_s >= 0.6, "the burner's CPU second (less a busy machine's share)"
+    assert timing.foreign_cpu_s <= 2 * timing.wall_s + TICKS_S, "no more than every CPU"
+
+
+def test_foreign_cpu_s_leaves_out_this_process_and_its_children():
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        pool.submit(abs, 0).result()
+        with measure() as own:
+            spun = pool.submit(spin, 0.5)
+            spin(0.5)
+            spun.result()
+    assert own.cpu_s >= 1.0 - TICKS_S
+    # the machine was busy for at most every CPU's wall time, and the tree's own second of it
+    # is not foreign: counted as foreign, it would exceed this on two CPUs spinning in parallel
+    assert own.foreign_cpu_s <= psutil.cpu_count() * own.wall_s - own.cpu_s + TICKS_S

@@ -1,0 +1,81 @@
+"""Whole sweeps through Hydra's launchers: the jobs run in other processes (joblib's loky
+workers, submitit's local jobs), and the sweep still ends with one combined file, a report, and
+its failures reported by the sweeping process."""
+
+import pandas as pd
+import pytest
+
+import hpexp
+from hpexp.cli.elsewhere import FAILURES_DIR, collect_failures
+from tests.conftest import run_cli
+
+#: two jobs long enough (4 runs of about 0.2 s) that jobs started side by side overlap
+SWEEP = [
+    "workload=pi",
+    "workload.samples=1000000",
+    "executor=serial",
+    "workers=1,2",
+    "repeats=3",
+]
+LAUNCHERS = ["basic", "joblib", "submitit_local"]
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory):
+    """One sweep dir per launcher, from the same command."""
+    dirs = {}
+    for launcher in LAUNCHERS:
+        cwd = tmp_path_factory.mktemp(launcher)
+        result = run_cli(*SWEEP, f"hydra/launcher={launcher}", "-m", cwd=cwd, timeout=180)
+        assert result.returncode == 0, result.stderr
+        (dirs[launcher],) = (cwd / "results" / "sweeps").glob("*/*")
+    return dirs
+
+
+def shape(sweep_dir):
+    frame = hpexp.load_results(sweep_dir / "sweep.parquet")
+    report = sorted(p.name for p in (sweep_dir / "report").iterdir())
+    jobs = sorted(frame[["job", "workers", "repeat"]].itertuples(index=False))
+    return list(frame.columns), frame["status"].tolist(), jobs, report
+
+
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
+def test_a_launcher_sweep_combines_and_reports_like_a_basic_one(sweeps, launcher):
+    assert shape(sweeps[launcher]) == shape(sweeps["basic"])
+    frame = hpexp.load_results(sweeps[launcher])
+    assert set(frame["launcher"]) == {launcher}
+    assert frame["hostname"].nunique() == 1
+
+
+def test_jobs_a_parallel_launcher_ran_side_by_side_are_marked_contended(sweeps):
+    frame = hpexp.load_results(sweeps["joblib"])
+    spans = frame.groupby("job").agg(start=("started_at", "min"), end=("ended_at", "max"))
+    assert spans["start"].max() < spans["end"].min(), "joblib ran both jobs at once"
+    summary = hpexp.summarize(frame)
+    assert summary["overlapped"].all()
+    assert summary["contended"].all()
+    basic = hpexp.summarize(hpexp.load_results(sweeps["basic"]))
+    assert not basic["overlapped"].any(), "the basic launcher runs one job after another"
+
+
+def test_a_job_refused_in_a_launchers_process_fails_the_sweep_in_one_line(tmp_path):
+    result = run_cli(
+        "workload.samples=2000", "workers=1,0", "repeats=1", "hydra/launcher=joblib", "-m",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    said = [line for line in result.stderr.splitlines() if "invalid" in line]
+    assert said == ["hpexp: invalid value for 'workers': 0 (allowed: an integer >= 1)"]
+    (sweep_dir,) = (tmp_path / "results" / "sweeps").glob("*/*")
+    assert len(hpexp.load_results(sweep_dir)) == 1, "the valid job's row is kept"
+    assert not (sweep_dir / FAILURES_DIR).exists(), "read, then removed"
+
+
+def test_jobs_that_left_nothing_are_named_with_how_to_resume(tmp_path):
+    (tmp_path / FAILURES_DIR).mkdir()
+    (tmp_path / FAILURES_DIR / "1.json").write_text('{"message": "refused", "exit_code": 2}')
+    failures = collect_failures(tmp_path, jobs=4, finished=pd.Series([0]))
+    assert [(str(f), f.exit_code) for f in failures[:1]] == [("refused", 2)]
+    assert str(failures[1]).startswith(f"job(s) 2, 3 of {tmp_path} left no results and no error")
+    assert "resume=true" in str(failures[1])
+    assert collect_failures(tmp_path, jobs=2, finished=[0, 1]) == []
