@@ -20,7 +20,7 @@ def hpexp_rows(*overrides: str) -> list[dict[str, Any]]:
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
         cfg = compose(config_name="config", overrides=list(overrides))
     identity = {"sweep_id": "bench", "job": 0, "workload": "?", "executor": "?", "overrides": ""}
-    identity["config_hash"] = "bench"
+    identity |= {"config_hash": "bench", "launcher": "basic"}
     rows, _ = build_job(cfg, identity, Progress("bench", enabled=False)).measure()
     failed = [r["error"] for r in rows if r["status"] != "ok"]
     if failed:

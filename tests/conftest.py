@@ -85,8 +85,10 @@ _BURN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic()
 #: program is not, so hpexp counts its CPU as the rest of the machine's
 _DETACH = (
     "import subprocess, sys\n"
-    "quiet = {'stdin': subprocess.DEVNULL, 'stdout': subprocess.DEVNULL, 'stderr': subprocess.DEVNULL}\n"
-    "burner = subprocess.Popen([sys.executable, '-c', sys.argv[1]], start_new_session=True, **quiet)\n"
+    "burner = subprocess.Popen(\n"
+    "    [sys.executable, '-c', sys.argv[1]], start_new_session=True,\n"
+    "    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,\n"
+    ")\n"
     "print(burner.pid)"
 )
 
@@ -108,31 +110,38 @@ def cpu_burner(seconds: float = 60.0) -> Iterator[int]:
             os.kill(pid, signal.SIGKILL)
 
 
-def run_cli(
-    *args: str, cwd: Path, timeout: float = 240, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``python -m hpexp ARGS`` in ``cwd``; results land in ``cwd/results``.
-
-    It runs in its own process group, which a timeout kills whole.
-    """
+def start_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``python -m hpexp ARGS`` started in ``cwd``, in its own process group."""
     inherited = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    full_env = {**inherited, **(env or {})}
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "hpexp", *args],
         cwd=cwd,
-        env=full_env,
+        env={**inherited, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
         start_new_session=True,
     )
+
+
+def finish_cli(
+    process: subprocess.Popen[str], timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """Wait for a :func:`start_cli` process; a timeout kills its whole group."""
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except BaseException:
         kill_group(process)
         raise
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def run_cli(
+    *args: str, cwd: Path, timeout: float = 240, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m hpexp ARGS`` in ``cwd``; results land in ``cwd/results``."""
+    return finish_cli(start_cli(*args, cwd=cwd, env=env), timeout)
 
 
 def _is_interpreter_helper(process: psutil.Process) -> bool:
@@ -143,6 +152,11 @@ def _is_interpreter_helper(process: psutil.Process) -> bool:
 
 def _children() -> set[psutil.Process]:
     return set(psutil.Process().children(recursive=True))
+
+
+def own_processes() -> set[psutil.Process]:
+    """This test process's descendants, less the interpreter's own helpers."""
+    return {p for p in _children() if not _is_interpreter_helper(p)}
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import pytest
 
 import hpexp
 from hpexp.cli.elsewhere import FAILURES_DIR, collect_failures
-from tests.conftest import run_cli
+from tests.conftest import finish_cli, run_cli, start_cli
 
 #: two jobs long enough (4 runs of about 0.2 s) that jobs started side by side overlap
 SWEEP = [
@@ -22,11 +22,15 @@ LAUNCHERS = ["basic", "joblib", "submitit_local"]
 
 @pytest.fixture(scope="module")
 def sweeps(tmp_path_factory):
-    """One sweep dir per launcher, from the same command."""
-    dirs = {}
+    """One sweep dir per launcher, from the same command; the sweeps run at the same time
+    (their jobs' timings are not what these tests check)."""
+    started = {}
     for launcher in LAUNCHERS:
         cwd = tmp_path_factory.mktemp(launcher)
-        result = run_cli(*SWEEP, f"hydra/launcher={launcher}", "-m", cwd=cwd, timeout=180)
+        started[launcher] = (cwd, start_cli(*SWEEP, f"hydra/launcher={launcher}", "-m", cwd=cwd))
+    dirs = {}
+    for launcher, (cwd, process) in started.items():
+        result = finish_cli(process, timeout=180)
         assert result.returncode == 0, result.stderr
         (dirs[launcher],) = (cwd / "results" / "sweeps").glob("*/*")
     return dirs

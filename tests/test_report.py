@@ -1,9 +1,12 @@
 """Reports: the automatic one after a real sweep, the report command, plots and comparisons."""
 
 import itertools
+import json
 import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +24,7 @@ from hpexp.analysis.plots import (
 )
 from hpexp.analysis.verdict import by_workload
 from hpexp.cli.report import write_sweep_report
+from hpexp.results.store import to_frame, write_atomic
 from hpexp.workloads.kernels import IMPLS
 from tests.conftest import measure, run_cli
 
@@ -80,7 +84,7 @@ def test_compare_command_does_not_flag_a_sweep_against_itself(sweep_dir, tmp_pat
     assert result.returncode == 0, result.stderr
     rows = result.stdout.strip().splitlines()[1:]
     assert len(rows) == 4
-    assert all(line.endswith("not significant") for line in rows)
+    assert all(line.endswith("too few runs") for line in rows), "3 runs a side never decide"
 
 
 @pytest.mark.parametrize(
@@ -89,6 +93,15 @@ def test_compare_command_does_not_flag_a_sweep_against_itself(sweep_dir, tmp_pat
         (["missing"], "hpexp: invalid value for 'PATH': 'missing'"),
         ([], "hpexp: give either PATH or --compare A B"),
         (["--compare", "missing", "other"], "hpexp: invalid value for 'PATH': 'missing'"),
+        (
+            ["--compare", "a", "b", "--fail-slower", "5x"],
+            "hpexp: invalid value for '--fail-slower': '5x' (allowed: a percentage > 0",
+        ),
+        (
+            ["a", "--fail-slower", "5%"],
+            "hpexp: --fail-slower and --only-changed apply to --compare",
+        ),
+        (["a", "--only-changed"], "hpexp: --fail-slower and --only-changed apply to --compare"),
     ],
 )
 def test_report_command_bad_input_is_one_line(tmp_path, args, message):
@@ -296,3 +309,87 @@ def test_the_mixed_report_renders_in_a_real_browser(mixed_root, tmp_path):
     data = shot.read_bytes()
     assert data.startswith(PNG_SIGNATURE)
     assert len(data) > 50_000, "a rendered page with tables and figures, not a blank one"
+
+
+#: a user's sleep-bound workload: its timings hold still to well under 5% on a busy machine
+GATED = ["workload=sleepy", "workload.naps=1", "workload.nap_ms=100", "repeats=5", "warmup=0"]
+
+
+@pytest.fixture(scope="module")
+def before_and_after(tmp_path_factory):
+    """The same command run twice on a user's project, then once more after a change to its
+    workload's code added a 20 ms sleep to every task: a real regression of 20%."""
+    project = tmp_path_factory.mktemp("gate") / "project"
+    shutil.copytree(Path(__file__).parent / "plugin_example", project)
+    results = {}
+    for name in ("before", "again", "after"):
+        if name == "after":
+            code = project / "sleepy.py"
+            slower = "time.sleep(task)\n        time.sleep(0.02)"
+            code.write_text(code.read_text().replace("time.sleep(task)", slower))
+        where = f"results_dir={project / name}"
+        result = run_cli("--config-dir", str(project / "conf"), *GATED, where, cwd=project)
+        assert result.returncode == 0, result.stderr
+        results[name] = project / name
+    return results
+
+
+def gate(a, b, *more, cwd):
+    return run_report("--compare", str(a), str(b), "--fail-slower", "5%", *more, cwd=cwd)
+
+
+def test_the_gate_fails_on_a_real_slowdown_and_writes_the_comparison(before_and_after, tmp_path):
+    result = gate(before_and_after["before"], before_and_after["after"], cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    said = result.stderr.strip().splitlines()[-1]
+    assert said.startswith("hpexp: B is slower than A by more than 5%, significantly, in 1 ")
+    assert "workload=sleepy, executor=serial, workers=1 (1.2" in said
+    written = before_and_after["after"] / "report"
+    table = pd.read_csv(written / "comparison.csv")
+    assert table[["verdict", "regression"]].to_dict("records") == [
+        {"verdict": "slower", "regression": True}
+    ]
+    document = json.loads((written / "comparison.json").read_text())
+    assert document["fail_slower"] == 0.05
+    (row,) = document["configurations"]
+    assert row["ratio"] == pytest.approx(1.2, abs=0.05)
+
+
+def test_the_gate_passes_the_same_code_measured_again(before_and_after, tmp_path):
+    out = tmp_path / "out"
+    result = gate(
+        before_and_after["before"], before_and_after["again"], "--out", str(out), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith("no configuration of B is more than 5% slower than A")
+    assert (out / "comparison.csv").is_file()
+    assert (out / "comparison.json").is_file()
+
+
+def test_only_changed_hides_what_did_not_change(before_and_after, tmp_path):
+    before, after = before_and_after["before"], before_and_after["after"]
+    changed = run_report("--compare", str(before), str(after), "--only-changed", cwd=tmp_path)
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.splitlines()[1].split()[-1] == "slower"
+    same = run_report("--compare", str(before), str(before), "--only-changed", cwd=tmp_path)
+    assert same.stdout.strip() == "no configuration changed significantly"
+    assert "1 unchanged configuration(s) hidden" in same.stderr
+
+
+def test_the_gate_cannot_pass_what_too_few_runs_cannot_decide(tmp_path):
+    for name, walls in (("a", [1.0, 1.01, 0.99]), ("b", [2.0, 2.01, 1.99])):
+        rows = [
+            {"sweep_id": name, "job": 0, "workload": "pi", "executor": "pool", "workers": 2,
+             "repeat": r, "wall_s": wall, "status": "ok", "error": ""}
+            for r, wall in enumerate(walls)
+        ]  # fmt: skip
+        (tmp_path / name).mkdir()
+        write_atomic(to_frame(rows), tmp_path / name / "results.parquet")
+    result = gate(tmp_path / "a", tmp_path / "b", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[1].endswith("too few runs      False")
+    assert result.stderr.strip().splitlines()[-1] == (
+        "hpexp: cannot decide whether B is more than 5% slower: 1 configuration(s) have too few "
+        "runs (first: workload=pi, executor=pool, workers=2, 3 and 3 runs); at alpha 0.05 the "
+        "test needs at least 4 ok runs on each side (repeats=...)"
+    )

@@ -1,4 +1,6 @@
-"""Every row every built-in workload writes on every built-in executor fits the one schema."""
+"""Every row every built-in workload writes on every built-in executor fits the one schema, and
+every such job leaves the machine with the processes it found (no pool, cluster, server or
+joblib's reusable loky workers outlive it)."""
 
 import math
 from datetime import datetime
@@ -8,7 +10,7 @@ import pytest
 from hpexp.cli.app import conf_dir
 from hpexp.results.schema import BY_NAME, REQUIRED, STATUSES, Kind, kind_of
 from hpexp.results.store import load_results, to_frame, write_atomic
-from tests.conftest import measure
+from tests.conftest import measure, own_processes
 
 EXECUTORS = sorted(path.stem for path in (conf_dir() / "executor").glob("*.yaml"))
 WORKLOADS = sorted(path.stem for path in (conf_dir() / "workload").glob("*.yaml"))
@@ -65,6 +67,7 @@ def check_row(row: dict) -> None:
 @pytest.mark.parametrize("executor", EXECUTORS)
 @pytest.mark.parametrize("workload", WORKLOADS)
 def test_every_row_fits_the_schema(make_config, tmp_path, workload, executor):
+    before = own_processes()
     rows = measure(
         make_config,
         f"workload={workload}",
@@ -74,6 +77,8 @@ def test_every_row_fits_the_schema(make_config, tmp_path, workload, executor):
         "repeats=2",
         "warmup=0",
     )
+    left = own_processes() - before
+    assert not left, f"the job left the machine with more processes than it found: {left}"
     skipped = workload == "counter" and executor in CANNOT_SHARE
     expected = ["skipped"] if skipped else ["ok", "ok"]
     assert [row["status"] for row in rows] == expected, rows[-1]["error"]

@@ -1,0 +1,97 @@
+"""What the contention detector costs a measured run, against a bare perf_counter bracket.
+
+    python benchmarks/contention_cost.py [--rounds 21] [--check]
+
+The detector reads the machine's busy time (``/proc/stat`` through psutil) just before and just
+after the timed window. Prints (medians over interleaved rounds):
+  * per run length (10 ms, 100 ms, 1 s of pure-Python work): hpexp's ``wall_s`` inside
+    ``measure()`` / the same work timed by a bare ``perf_counter`` bracket (target <= 1.01):
+    what the detector and the other timers add inside the timed region;
+  * one read of the machine's busy time, in microseconds, and the two reads of a run as a share
+    of a 100 ms run (target <= 1%; runs that add up to less than 0.5 s get no foreign share
+    anyway) and of a 10 ms run: what the detector adds to a run, timed or not.
+``--check`` exits 1 when a target is missed.
+"""
+
+import argparse
+import statistics
+import time
+
+from _common import interleaved, report
+
+from hpexp.core.timers import _machine_busy_s, measure
+
+RUN_LENGTHS_S = (0.01, 0.1, 1.0)
+READS = 2000
+
+
+def work(loops: int) -> int:
+    total = 0
+    for i in range(loops):
+        total += i * i
+    return total
+
+
+def loops_for(seconds: float) -> int:
+    """Loops of :func:`work` that take about ``seconds`` on this machine."""
+    loops = 10_000
+    while True:
+        started = time.perf_counter()
+        work(loops)
+        took = time.perf_counter() - started
+        if took > 0.05:
+            return max(1, int(loops * seconds / took))
+        loops *= 4
+
+
+def bare(loops: int) -> float:
+    started = time.perf_counter()
+    work(loops)
+    return time.perf_counter() - started
+
+
+def measured(loops: int) -> float:
+    with measure() as timing:
+        work(loops)
+    return timing.wall_s
+
+
+def read_cost_s() -> float:
+    """The median cost of one read of the machine's busy time."""
+    costs = []
+    for _ in range(READS):
+        started = time.perf_counter()
+        _machine_busy_s()
+        costs.append(time.perf_counter() - started)
+    return statistics.median(costs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+
+    lines = []
+    for seconds in RUN_LENGTHS_S:
+        loops = loops_for(seconds)
+        times = interleaved(
+            args.rounds, bare=lambda n=loops: bare(n), hpexp=lambda n=loops: measured(n)
+        )
+        ratio = statistics.median(times["hpexp"]) / statistics.median(times["bare"])
+        label = f"wall_s in measure() / bare, {seconds * 1000:g} ms runs"
+        lines.append((label, ratio, "<= 1.01", ratio <= 1.01))
+    read_s = read_cost_s()
+    lines.append(("one busy-time read, microseconds", read_s * 1e6, "-", True))
+    for seconds, target in ((0.1, 0.01), (0.01, None)):
+        share = 2 * read_s / seconds
+        label = f"two reads / a {seconds * 1000:g} ms run, percent"
+        met = target is None or share <= target
+        lines.append((label, share * 100, "<= 1" if target else "-", met))
+    met = report(f"contention detector cost (medians of {args.rounds} interleaved rounds)", lines)
+    if args.check and not met:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
