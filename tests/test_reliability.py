@@ -26,10 +26,13 @@ def project(tmp_path):
     return tmp_path
 
 
-def faulty(project, *args, timeout=120):
+def faulty(project, *args, timeout=120, report=False):
+    """The user's faulty workload through the CLI; without the sweep report unless asked (its
+    matplotlib is a second or two of every sweep, and test_report checks it)."""
     return run_cli(
         f"hydra.searchpath=[file://{project / 'conf'}]",
         "workload=faulty",
+        *([] if report else ["report=false"]),
         *args,
         cwd=project,
         timeout=timeout,
@@ -453,7 +456,9 @@ def test_a_failing_report_keeps_the_exit_code_and_the_results(project):
         sweep_dir = project / f"sweep-{fail}"
         sweep_dir.mkdir()
         (sweep_dir / "report").write_text("a file where the report dir would go")
-        result = faulty(project, f"workload.fail={fail},none", f"hydra.sweep.dir={sweep_dir}", "-m")
+        result = faulty(
+            project, f"workload.fail={fail},none", f"hydra.sweep.dir={sweep_dir}", "-m", report=True
+        )
         assert result.returncode == code, result.stderr
         assert f"hpexp: warning: no report for {sweep_dir}" in result.stderr
         assert (sweep_dir / "report").read_text().startswith("a file")

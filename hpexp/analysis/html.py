@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from hpexp.analysis.contention import MIN_TIMED_S
 from hpexp.analysis.plots import write_plots
 from hpexp.analysis.tables import readable, without_empty_columns
 from hpexp.analysis.verdict import WorkloadResults
+from hpexp.core.quiet import CONTENDED_CPUS
 
 INDEX = "index.html"
 #: the environment block: label, column
@@ -20,9 +22,12 @@ ENVIRONMENT = [
     ("machine", "hostname"),
     ("CPU", "cpu_model"),
     ("CPUs", "cpu_count"),
+    ("usable CPUs", "usable_cpus"),
+    ("governor", "cpu_governor"),
     ("platform", "platform"),
     ("Python", "python_version"),
     ("hpexp", "hpexp_version"),
+    ("launcher", "launcher"),
 ]
 STYLE = """
 body { font-family: sans-serif; margin: 2em; max-width: 1500px; }
@@ -94,7 +99,9 @@ def render_index(
 <p>Statistics of <code>wall_s</code> over ok runs. ci95_s: 95% interval of the median (shown
 from 6 runs); cv: std / mean, <em>noisy</em> above 10%; speedup: vs workers=1 of the same
 executor and parameters; speedup_vs_serial: vs the serial executor at workers=1; efficiency:
-speedup / workers.</p>
+speedup / workers. foreign_cpus: the CPUs other programs used during the runs (given from
+{MIN_TIMED_S:g} s of runs); contended: above {CONTENDED_CPUS} of a CPU, or jobs of the sweep that
+overlapped on one host, so the timing may be consistently slow rather than noisy.</p>
 {sections}
 </body></html>
 """
