@@ -130,3 +130,10 @@ def test_a_quiet_wait_is_recorded_with_the_rows(make_config):
     assert rows[0]["quiet_wait_s"] == 0.5
     assert 0 < rows[0]["quiet_waited_s"] < 0.5 + 2 * LOOK_S
     assert "quiet_waited_s" not in measure(make_config, "workload.samples=2000", "repeats=1")[0]
+
+
+def test_a_comparison_says_which_side_was_contended():
+    quiet = pd.DataFrame(job(0, 2))
+    busy = pd.DataFrame(job(0, 2, foreign_cpu_s=0.9))
+    (row,) = hpexp.compare(quiet, busy).to_dict("records")
+    assert (row["contended_a"], row["contended_b"]) == (False, True)

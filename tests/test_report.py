@@ -80,11 +80,13 @@ def test_report_command_prints_the_table_and_writes_the_plots(sweep_dir, tmp_pat
 
 
 def test_compare_command_does_not_flag_a_sweep_against_itself(sweep_dir, tmp_path):
-    result = run_report("--compare", str(sweep_dir), str(sweep_dir), cwd=tmp_path)
+    result = run_report(
+        "--compare", str(sweep_dir), str(sweep_dir), "--out", str(tmp_path), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
-    rows = result.stdout.strip().splitlines()[1:]
-    assert len(rows) == 4
-    assert all(line.endswith("too few runs") for line in rows), "3 runs a side never decide"
+    assert len(result.stdout.strip().splitlines()) == 5, "a header and 4 configurations"
+    verdicts = pd.read_csv(tmp_path / "comparison.csv")["verdict"]
+    assert (verdicts == "too few runs").all(), "3 runs a side can never decide"
 
 
 @pytest.mark.parametrize(
@@ -341,7 +343,7 @@ def gate(a, b, *more, cwd):
 def test_the_gate_fails_on_a_real_slowdown_and_writes_the_comparison(before_and_after, tmp_path):
     result = gate(before_and_after["before"], before_and_after["after"], cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    said = result.stderr.strip().splitlines()[-1]
+    (said,) = [line for line in result.stderr.splitlines() if line.startswith("hpexp: B is")]
     assert said.startswith("hpexp: B is slower than A by more than 5%, significantly, in 1 ")
     assert "workload=sleepy, executor=serial, workers=1 (1.2" in said
     written = before_and_after["after"] / "report"
@@ -370,7 +372,8 @@ def test_only_changed_hides_what_did_not_change(before_and_after, tmp_path):
     before, after = before_and_after["before"], before_and_after["after"]
     changed = run_report("--compare", str(before), str(after), "--only-changed", cwd=tmp_path)
     assert changed.returncode == 0, changed.stderr
-    assert changed.stdout.splitlines()[1].split()[-1] == "slower"
+    header, line = changed.stdout.splitlines()
+    assert line.split()[header.split().index("verdict")] == "slower"
     same = run_report("--compare", str(before), str(before), "--only-changed", cwd=tmp_path)
     assert same.stdout.strip() == "no configuration changed significantly"
     assert "1 unchanged configuration(s) hidden" in same.stderr
@@ -387,7 +390,8 @@ def test_the_gate_cannot_pass_what_too_few_runs_cannot_decide(tmp_path):
         write_atomic(to_frame(rows), tmp_path / name / "results.parquet")
     result = gate(tmp_path / "a", tmp_path / "b", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stdout.splitlines()[1].endswith("too few runs      False")
+    (verdict,) = pd.read_csv(tmp_path / "b" / "report" / "comparison.csv")["verdict"]
+    assert verdict == "too few runs"
     assert result.stderr.strip().splitlines()[-1] == (
         "hpexp: cannot decide whether B is more than 5% slower: 1 configuration(s) have too few "
         "runs (first: workload=pi, executor=pool, workers=2, 3 and 3 runs); at alpha 0.05 the "

@@ -28,7 +28,17 @@ STATISTICS = ["median_s", "mean_s", "std_s", "min_s", "max_s", "iqr_s", "ci_low_
 SPEEDUPS = ["speedup", "speedup_vs_serial", "efficiency"]
 #: what :func:`summarize` adds after the configuration columns
 MEASURES = ["n", "errors", *STATISTICS, "cv", "unreliable", *CONTENTION, *SPEEDUPS]
-COMPARISON = ["n_a", "n_b", "median_a_s", "median_b_s", "ratio", "p_value", "verdict"]
+COMPARISON = [
+    "n_a",
+    "n_b",
+    "median_a_s",
+    "median_b_s",
+    "ratio",
+    "p_value",
+    "verdict",
+    "contended_a",
+    "contended_b",
+]
 
 _OVERRIDE_KEY = re.compile(r"(?:^|,)[+~]*([\w.]+)=")
 
@@ -165,14 +175,19 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     return summary[[*keys, *MEASURES]]
 
 
-def _samples(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Each configuration's ok wall times as one array, keys as plain values for matching."""
+def _matchable(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The ok rows with every key as a plain value, so two sides' configurations match."""
     ok = ok_rows(frame).copy()
     for key in keys:
         if key not in ok:
             ok[key] = np.nan
         elif isinstance(ok[key].dtype, pd.CategoricalDtype):
             ok[key] = ok[key].astype(str)
+    return ok
+
+
+def _samples(ok: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Each configuration's ok wall times as one array."""
     return ok.groupby(keys, dropna=False, sort=True)[VALUE].apply(lambda s: s.to_numpy(float))
 
 
@@ -194,16 +209,25 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFr
     ``b`` as a whole (another machine, version or setting) is what is being compared.
     ``ratio`` is median b / median a; ``p_value`` is a two-sided Mann-Whitney U test; ``verdict``
     says whether b is ``faster``, ``slower`` or ``not significant`` at ``alpha``, or that there
-    are ``too few runs`` for the test ever to be significant (see :func:`smallest_p_value`).
+    are ``too few runs`` for the test ever to be significant (see :func:`smallest_p_value`);
+    ``contended_a``/``contended_b`` say whether other work disturbed either side's runs.
     """
     from scipy import stats  # here, not at the top: only statistics pay for scipy
 
     keys = list(dict.fromkeys([*configuration_columns(a), *configuration_columns(b)]))
+    ok_a, ok_b = _matchable(a, keys), _matchable(b, keys)
     both = pd.concat(
-        [_samples(a, keys).rename("a"), _samples(b, keys).rename("b")], axis=1, join="inner"
+        [
+            _samples(ok_a, keys).rename("a"),
+            _samples(ok_b, keys).rename("b"),
+            contention(ok_a, keys)["contended"].rename("contended_a"),
+            contention(ok_b, keys)["contended"].rename("contended_b"),
+        ],
+        axis=1,
+        join="inner",
     )
     rows = []
-    for a_values, b_values in zip(both["a"], both["b"], strict=True):
+    for a_values, b_values, *contended in both.itertuples(index=False):
         median_a, median_b = float(np.median(a_values)), float(np.median(b_values))
         p_value = float(stats.mannwhitneyu(a_values, b_values, alternative="two-sided").pvalue)
         if smallest_p_value(len(a_values), len(b_values)) >= alpha:
@@ -221,6 +245,8 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFr
                 "ratio": median_b / median_a,
                 "p_value": p_value,
                 "verdict": verdict,
+                "contended_a": bool(contended[0]),
+                "contended_b": bool(contended[1]),
             }
         )
     result = pd.DataFrame(rows, index=both.index)

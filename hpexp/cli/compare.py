@@ -102,7 +102,9 @@ def _gate(comparison: pd.DataFrame, keys: list[str], threshold: float) -> int:
     slower = comparison[comparison["regression"]]
     if len(slower):
         named = "; ".join(
-            f"{_name(row, keys)} ({row['ratio']:.2f}x, p={row['p_value']:.2g})"
+            f"{_name(row, keys)} ({row['ratio']:.2f}x, p={row['p_value']:.2g}"
+            + (", B's runs contended" if row["contended_b"] else "")
+            + ")"
             for _, row in slower.iterrows()
         )
         print(
@@ -110,6 +112,12 @@ def _gate(comparison: pd.DataFrame, keys: list[str], threshold: float) -> int:
             f"{len(slower)} configuration(s): {named}",
             file=sys.stderr,
         )
+        if slower["contended_b"].any():
+            print(
+                "hpexp: other work shared the machine during some of B's runs: measure B again "
+                "on a quiet machine (quiet_wait_s) before believing the slowdown",
+                file=sys.stderr,
+            )
         return SLOWER
     undecided = comparison[comparison["verdict"] == TOO_FEW]
     if len(undecided):
