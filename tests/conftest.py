@@ -4,10 +4,12 @@ Every test is checked for leftovers: a child process it started and did not stop
 is killed), whichever executor, server or cluster started it.
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from multiprocessing import resource_tracker
@@ -23,6 +25,10 @@ from hpexp.cli.build import build_job
 from hpexp.core.progress import Progress
 from hpexp.workloads.crawl.server_process import ServerProcess
 
+ROOT = Path(__file__).resolve().parent.parent
+DASK_CLI = str(Path(sys.executable).parent / "dask")
+CLUSTER_WORKERS = 2
+
 IDENTITY = {
     "sweep_id": "test",
     "job": 0,
@@ -37,6 +43,84 @@ IDENTITY = {
 INTERPRETER_HELPERS = ("resource_tracker", "forkserver")
 #: how long a test's children get to exit on their own before they count as left behind
 LEFTOVER_GRACE_S = 5.0
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Terminate the CLI processes and every process they started; kill what does not exit."""
+    tree = []
+    for process in processes:
+        with suppress(psutil.NoSuchProcess):
+            tree.extend(psutil.Process(process.pid).children(recursive=True))
+    for process in reversed(processes):  # workers first, then their scheduler
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    _, alive = psutil.wait_procs(tree, timeout=10)
+    for leftover in alive:
+        leftover.kill()
+    assert not alive, f"dask processes left running: {alive}"
+
+
+@pytest.fixture(scope="module")
+def cluster_address(tmp_path_factory) -> Iterator[str]:
+    """``tcp://127.0.0.1:PORT`` of a running ``dask scheduler`` with two one-thread workers."""
+    logs = tmp_path_factory.mktemp("dask-cluster")
+    scheduler_file = logs / "scheduler.json"
+    # workers import the workload's module (and this test module's) like any user's worker must
+    pythonpath = os.pathsep.join([str(ROOT), str(ROOT / "tests")])
+    env = {**os.environ, "PYTHONPATH": pythonpath}
+    processes: list[subprocess.Popen] = []
+
+    def spawn(name: str, *args: str) -> None:
+        with open(logs / f"{name}.log", "w") as log:
+            processes.append(
+                subprocess.Popen(
+                    [DASK_CLI, *args],
+                    cwd=ROOT,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+
+    try:
+        spawn(
+            "scheduler",
+            "scheduler",
+            "--host=127.0.0.1",
+            "--port=0",
+            "--no-dashboard",
+            "--dashboard-address=127.0.0.1:0",
+            f"--scheduler-file={scheduler_file}",
+        )
+        deadline = time.monotonic() + 60
+        address = None
+        while address is None:  # the scheduler may be caught writing its file: read it whole
+            assert time.monotonic() < deadline, (logs / "scheduler.log").read_text()
+            assert processes[0].poll() is None, (logs / "scheduler.log").read_text()
+            time.sleep(0.1)
+            with suppress(FileNotFoundError, json.JSONDecodeError):
+                address = json.loads(scheduler_file.read_text())["address"]
+        spawn(
+            "worker",
+            "worker",
+            address,
+            "--host=127.0.0.1",
+            f"--nworkers={CLUSTER_WORKERS}",
+            "--nthreads=1",
+            "--no-dashboard",
+        )
+        from distributed import Client  # here: only the modules that use the cluster pay for it
+
+        with Client(address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(CLUSTER_WORKERS, timeout=60)
+        yield address
+    finally:
+        stop(processes)
 
 
 @pytest.fixture(scope="module")

@@ -1,28 +1,21 @@
 """The dask executor and joblib's dask backend on real dask processes.
 
 An existing cluster is a real ``dask scheduler`` and ``dask worker`` started with the dask CLI on
-127.0.0.1 (free ports), shared by this module's tests and stopped at the end; the embedded path
-starts real LocalClusters.
+127.0.0.1 (free ports: the ``cluster_address`` fixture of ``conftest.py``), shared by this
+module's tests and stopped at the end; the embedded path starts real LocalClusters.
 """
 
-import contextlib
-import json
 import math
 import operator
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import suppress
 from itertools import pairwise
-from pathlib import Path
 
 import psutil
 import pytest
-from distributed import Client
 
 import hpexp
 from hpexp import Outcome, Workload
@@ -31,88 +24,9 @@ from hpexp.core.model import Model
 from hpexp.executors.dask_connection import check_address, check_timeout
 from hpexp.executors.dask_executor import DaskExecutor
 from hpexp.executors.joblib_parallel import JoblibExecutor
-from tests.conftest import files_under, measure, run_cli
+from tests.conftest import CLUSTER_WORKERS, files_under, measure, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
-DASK_CLI = str(Path(sys.executable).parent / "dask")
-CLUSTER_WORKERS = 2
 SMALL = ["workload.samples=200000", "repeats=2", "warmup=1", "progress=false"]
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    """Terminate the CLI processes and every process they started; kill what does not exit."""
-    tree = []
-    for process in processes:
-        with suppress(psutil.NoSuchProcess):
-            tree.extend(psutil.Process(process.pid).children(recursive=True))
-    for process in reversed(processes):  # workers first, then their scheduler
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-    _, alive = psutil.wait_procs(tree, timeout=10)
-    for leftover in alive:
-        leftover.kill()
-    assert not alive, f"dask processes left running: {alive}"
-
-
-@pytest.fixture(scope="module")
-def cluster_address(tmp_path_factory) -> Iterator[str]:
-    """``tcp://127.0.0.1:PORT`` of a running ``dask scheduler`` with two one-thread workers."""
-    logs = tmp_path_factory.mktemp("dask-cluster")
-    scheduler_file = logs / "scheduler.json"
-    # workers import the workload's module (and this test module's) like any user's worker must
-    pythonpath = os.pathsep.join([str(ROOT), str(ROOT / "tests")])
-    env = {**os.environ, "PYTHONPATH": pythonpath}
-    processes: list[subprocess.Popen] = []
-
-    def spawn(name: str, *args: str) -> None:
-        with open(logs / f"{name}.log", "w") as log:
-            processes.append(
-                subprocess.Popen(
-                    [DASK_CLI, *args],
-                    cwd=ROOT,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-
-    try:
-        spawn(
-            "scheduler",
-            "scheduler",
-            "--host=127.0.0.1",
-            "--port=0",
-            "--no-dashboard",
-            "--dashboard-address=127.0.0.1:0",
-            f"--scheduler-file={scheduler_file}",
-        )
-        deadline = time.monotonic() + 60
-        address = None
-        while address is None:  # the scheduler may be caught writing its file: read it whole
-            assert time.monotonic() < deadline, (logs / "scheduler.log").read_text()
-            assert processes[0].poll() is None, (logs / "scheduler.log").read_text()
-            time.sleep(0.1)
-            with contextlib.suppress(FileNotFoundError, json.JSONDecodeError):
-                address = json.loads(scheduler_file.read_text())["address"]
-        spawn(
-            "worker",
-            "worker",
-            address,
-            "--host=127.0.0.1",
-            f"--nworkers={CLUSTER_WORKERS}",
-            "--nthreads=1",
-            "--no-dashboard",
-        )
-        with Client(address, timeout=30, set_as_default=False) as client:
-            client.wait_for_workers(CLUSTER_WORKERS, timeout=60)
-        yield address
-    finally:
-        stop(processes)
 
 
 @pytest.fixture

@@ -7,33 +7,36 @@ import pytest
 
 import hpexp
 from hpexp.cli.elsewhere import FAILURES_DIR, collect_failures
-from tests.conftest import finish_cli, run_cli, start_cli
+from tests.conftest import finish_cli, start_cli
 
-#: two jobs long enough (4 runs of about 0.2 s) that jobs started side by side overlap
+#: two jobs long enough (4 runs of about 0.2 s) that jobs started side by side overlap, and a
+#: third that is refused: under a parallel launcher it is refused in another process
 SWEEP = [
     "workload=pi",
     "workload.samples=1000000",
     "executor=serial",
-    "workers=1,2",
+    "workers=1,2,0",
     "repeats=3",
 ]
+REFUSED = "hpexp: invalid value for 'workers': 0 (allowed: an integer >= 1)"
 LAUNCHERS = ["basic", "joblib", "submitit_local"]
 
 
 @pytest.fixture(scope="module")
 def sweeps(tmp_path_factory):
-    """One sweep dir per launcher, from the same command; the sweeps run at the same time
-    (their jobs' timings are not what these tests check)."""
+    """Per launcher, the sweep's stderr and dir, from the same command; the sweeps run at the
+    same time (their jobs' timings are not what these tests check)."""
     started = {}
     for launcher in LAUNCHERS:
         cwd = tmp_path_factory.mktemp(launcher)
         started[launcher] = (cwd, start_cli(*SWEEP, f"hydra/launcher={launcher}", "-m", cwd=cwd))
-    dirs = {}
+    results = {}
     for launcher, (cwd, process) in started.items():
         result = finish_cli(process, timeout=180)
-        assert result.returncode == 0, result.stderr
-        (dirs[launcher],) = (cwd / "results" / "sweeps").glob("*/*")
-    return dirs
+        assert result.returncode == 2, result.stderr
+        (sweep_dir,) = (cwd / "results" / "sweeps").glob("*/*")
+        results[launcher] = (result.stderr, sweep_dir)
+    return results
 
 
 def shape(sweep_dir):
@@ -45,33 +48,29 @@ def shape(sweep_dir):
 
 @pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
 def test_a_launcher_sweep_combines_and_reports_like_a_basic_one(sweeps, launcher):
-    assert shape(sweeps[launcher]) == shape(sweeps["basic"])
-    frame = hpexp.load_results(sweeps[launcher])
+    assert shape(sweeps[launcher][1]) == shape(sweeps["basic"][1])
+    frame = hpexp.load_results(sweeps[launcher][1])
     assert set(frame["launcher"]) == {launcher}
     assert frame["hostname"].nunique() == 1
 
 
 def test_jobs_a_parallel_launcher_ran_side_by_side_are_marked_contended(sweeps):
-    frame = hpexp.load_results(sweeps["joblib"])
+    frame = hpexp.load_results(sweeps["joblib"][1])
     spans = frame.groupby("job").agg(start=("started_at", "min"), end=("ended_at", "max"))
     assert spans["start"].max() < spans["end"].min(), "joblib ran both jobs at once"
     summary = hpexp.summarize(frame)
     assert summary["overlapped"].all()
     assert summary["contended"].all()
-    basic = hpexp.summarize(hpexp.load_results(sweeps["basic"]))
+    basic = hpexp.summarize(hpexp.load_results(sweeps["basic"][1]))
     assert not basic["overlapped"].any(), "the basic launcher runs one job after another"
 
 
-def test_a_job_refused_in_a_launchers_process_fails_the_sweep_in_one_line(tmp_path):
-    result = run_cli(
-        "workload.samples=2000", "workers=1,0", "repeats=1", "hydra/launcher=joblib", "-m",
-        cwd=tmp_path,
-    )  # fmt: skip
-    assert result.returncode == 2
-    said = [line for line in result.stderr.splitlines() if "invalid" in line]
-    assert said == ["hpexp: invalid value for 'workers': 0 (allowed: an integer >= 1)"]
-    (sweep_dir,) = (tmp_path / "results" / "sweeps").glob("*/*")
-    assert len(hpexp.load_results(sweep_dir)) == 1, "the valid job's row is kept"
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+def test_a_job_refused_in_a_launchers_process_fails_the_sweep_in_one_line(sweeps, launcher):
+    stderr, sweep_dir = sweeps[launcher]
+    assert [line for line in stderr.splitlines() if "invalid" in line] == [REFUSED]
+    assert "Traceback" not in stderr
+    assert len(hpexp.load_results(sweep_dir)) == 6, "the valid jobs' rows are kept"
     assert not (sweep_dir / FAILURES_DIR).exists(), "read, then removed"
 
 
