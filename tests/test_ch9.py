@@ -283,3 +283,14 @@ def test_sigkill_of_hpexp_leaves_no_worker(tmp_path, executor):
         assert left == []
     finally:
         kill_group(process)
+
+
+def test_an_unlocked_file_counter_reads_the_nul_bytes_of_its_race_as_nothing(tmp_path):
+    from hpexp.workloads.counter.stores import FileCounter
+
+    counter = FileCounter(str(tmp_path))
+    # one process's truncate() after another shortened the file: "75" then a NUL
+    (tmp_path / "counter.txt").write_text("75\x00")
+    assert counter.read() == 75
+    counter.add(1, locked=False)
+    assert counter.read() == 76

@@ -66,10 +66,14 @@ def check_row(row: dict) -> None:
 
 @pytest.mark.parametrize("executor", EXECUTORS)
 @pytest.mark.parametrize("workload", WORKLOADS)
-def test_every_row_fits_the_schema(make_config, tmp_path, cluster_address, workload, executor):
-    # dask's rows are the same from a LocalCluster per job (test_dask) and a running cluster
-    # shared by the module, which spares starting 9 clusters
+def test_every_row_fits_the_schema(
+    make_config, tmp_path, cluster_address, server, workload, executor
+):
+    # the rows are the same from a LocalCluster or a delay server per job (test_dask,
+    # test_crawl, test_ch8) and from ones shared by the module, which spares starting 35
     where = [f"executor.address={cluster_address}"] if executor == "dask" else []
+    if workload in ("crawl", "hashsave"):
+        where.append(f"workload.url={server.url}")
     before = own_processes()
     rows = measure(
         make_config,

@@ -12,6 +12,13 @@ from typing import Any
 from hpexp.workloads.ipc import RedisHandle
 
 
+def _number(text: str) -> int:
+    """The counter in the file's text. Unlocked, one process's ``truncate()`` can run after
+    another shortened the file and so extend it with NUL bytes (``'75\\x00'``): that is the
+    race the unlocked store shows, so the NULs are read as nothing, not as an error."""
+    return int(text.replace("\x00", "") or 0)
+
+
 class FileCounter:
     """A number in a text file; the lock is an inter-process file lock (``fasteners``)."""
 
@@ -25,11 +32,11 @@ class FileCounter:
 
     def read(self) -> int:
         with open(self.path) as f:
-            return int(f.read() or 0)
+            return _number(f.read())
 
     def _add_one(self) -> None:
         with open(self.path, "r+") as f:
-            value = int(f.read() or 0)
+            value = _number(f.read())
             f.seek(0)
             f.write(str(value + 1))
             f.truncate()
