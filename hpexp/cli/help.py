@@ -72,6 +72,9 @@ def help_text(conf: Path) -> str:
             '  in Python: hpexp.load_results("results")',
             "  python -m hpexp.report PATH              tables, verdicts and an HTML report",
             "  python -m hpexp.report --compare A B     is B faster or slower than A",
+            "    ... --fail-slower 5%                   exit 1 on a significant slowdown (CI)",
+            "  python -m hpexp ... hydra/launcher=joblib -m   jobs side by side (or "
+            "submitit_slurm)",
             "",
             "more:",
             "  python -m hpexp --cfg job [KEYS]     the composed config, without running it",
