@@ -251,8 +251,8 @@ def test_help_is_hpexps_own_and_lists_what_there_is_to_run(tmp_path):
             assert len(line.split(maxsplit=1)[1]) > 20, f"{option.stem} has a description"
     assert "schema" not in text, "internal schema groups are not options"
     assert "+experiment=NAME -m" in text, "presets need the +"
-    usage = ["python -m hpexp.report PATH", "--compare A B", "--fail-slower", "-sc install=bash"]
-    for usage in [*usage, "hydra/launcher=joblib", "-m"]:
+    usages = ["python -m hpexp.report PATH", "--compare A B", "--fail-slower", "-sc install=bash"]
+    for usage in [*usages, "hydra/launcher=joblib", "-m"]:
         assert usage in text
     assert files_under(tmp_path) == [], "help runs nothing"
     hydra = run_cli("--hydra-help", cwd=tmp_path, timeout=60)
