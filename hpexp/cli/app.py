@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 from hpexp.cli.argv import check_overrides
 from hpexp.cli.build import build_job
 from hpexp.cli.callbacks import SweepDirInUse, summarise_interrupted_sweep
-from hpexp.cli.elsewhere import BASIC, leave_failure, runs_elsewhere
+from hpexp.cli.elsewhere import launcher_of, leave_failure, runs_elsewhere
 from hpexp.cli.help import help_text
 from hpexp.cli.hydra_errors import describe_hydra_error, is_hydra_error
 from hpexp.cli.resume import config_hash, run_only_keys, with_resumed_sweep_dir
@@ -56,7 +56,7 @@ def _identity(cfg: DictConfig, hydra_cfg: Any) -> dict[str, Any]:
         "executor": hydra_cfg.runtime.choices.get("executor") or "custom",
         "overrides": hydra_cfg.job.override_dirname,
         "config_hash": config_hash(cfg, run_only_keys(hydra_cfg)),
-        "launcher": _launcher(hydra_cfg),
+        "launcher": launcher_of(hydra_cfg),
     }
 
 
@@ -105,13 +105,9 @@ def run_job(cfg: DictConfig) -> pd.DataFrame | None:
 def _leave_for_the_sweep(hydra_cfg: Any, exc: Exception) -> None:
     """A job a parallel launcher runs in another process leaves its error for the sweeping
     process, whose :data:`REPORT` this process's is not."""
-    if hydra_cfg.mode == RunMode.MULTIRUN and runs_elsewhere(_launcher(hydra_cfg)):
+    if hydra_cfg.mode == RunMode.MULTIRUN and runs_elsewhere(launcher_of(hydra_cfg)):
         message, code = _described(exc)
         leave_failure(Path(hydra_cfg.sweep.dir), hydra_cfg.job.num, message, code)
-
-
-def _launcher(hydra_cfg: Any) -> str:
-    return hydra_cfg.runtime.choices.get("hydra/launcher") or BASIC
 
 
 def _exit_now(code: int) -> None:

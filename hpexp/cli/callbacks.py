@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 
 from hpexp.analysis.tables import format_summary
 from hpexp.analysis.verdict import by_workload
-from hpexp.cli.elsewhere import BASIC, collect_failures, runs_elsewhere
+from hpexp.cli.elsewhere import collect_failures, launcher_of, runs_elsewhere
 from hpexp.cli.report import print_verdicts, write_sweep_report
 from hpexp.cli.run_report import REPORT
 from hpexp.results.store import (
@@ -69,8 +69,7 @@ def summarise_sweep(config: DictConfig) -> None:
     dir: at the end of a sweep, and after an interrupt for the jobs that finished."""
     sweep_dir = Path(config.hydra.sweep.dir)
     frame = load_results(sweep_dir)
-    launcher = config.hydra.runtime.choices.get("hydra/launcher") or BASIC
-    if runs_elsewhere(launcher):
+    if runs_elsewhere(launcher_of(config.hydra)):
         finished = frame["job"].unique() if len(frame) else []
         REPORT.unexpected.extend(collect_failures(sweep_dir, sweep_size(config), finished))
     if frame.empty:

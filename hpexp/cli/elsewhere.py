@@ -11,6 +11,7 @@ import json
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from hpexp.core.errors import HpexpError
 
@@ -25,6 +26,12 @@ class JobFailedElsewhere(HpexpError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def launcher_of(hydra_config: Any) -> str:
+    """The sweep's Hydra launcher (``basic``, ``joblib``, ``submitit_local``, ...), from the
+    ``hydra`` node of a job's or a sweep's config."""
+    return hydra_config.runtime.choices.get("hydra/launcher") or BASIC
 
 
 def runs_elsewhere(launcher: str) -> bool:
