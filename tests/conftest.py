@@ -234,13 +234,10 @@ def _is_interpreter_helper(process: psutil.Process) -> bool:
     return False
 
 
-def _children() -> set[psutil.Process]:
-    return set(psutil.Process().children(recursive=True))
-
-
 def own_processes() -> set[psutil.Process]:
     """This test process's descendants, less the interpreter's own helpers."""
-    return {p for p in _children() if not _is_interpreter_helper(p)}
+    children = psutil.Process().children(recursive=True)
+    return {p for p in children if not _is_interpreter_helper(p)}
 
 
 @pytest.fixture(autouse=True)
@@ -251,9 +248,9 @@ def no_children_left() -> Iterator[None]:
     before it and are not counted.
     """
     resource_tracker.ensure_running()
-    before = _children()
+    before = own_processes()
     yield
-    left = [p for p in _children() - before if not _is_interpreter_helper(p)]
+    left = list(own_processes() - before)
     _gone, alive = psutil.wait_procs(left, timeout=LEFTOVER_GRACE_S)
     for process in alive:
         with suppress(psutil.Error):
