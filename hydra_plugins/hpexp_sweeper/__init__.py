@@ -1,0 +1,1 @@
+"""hpexp's Hydra sweeper plugin (found by Hydra's scan of the hydra_plugins namespace)."""
