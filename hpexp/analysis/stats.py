@@ -4,7 +4,7 @@ A *configuration* is a workload, an executor, a worker count, and every paramete
 varied. Parameters that only follow ``workers`` (``workload.chunks: null`` becoming ``workers``,
 an executor's ``max_workers``) are effective values, not choices: they never split a
 configuration and never stop two worker counts from being compared. Statistics are of
-``wall_s`` over the ``status == "ok"`` rows only; nothing here is stored back into the results.
+``wall_s`` over the ``status == Status.OK`` rows only; nothing here is stored back into the results.
 """
 
 import math
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hpexp.analysis.contention import CONTENTION, contention
+from hpexp.core.status import Status
 from hpexp.results.schema import Kind, kind_of
 
 VALUE = "wall_s"
@@ -121,7 +122,7 @@ def _statistics(values: pd.Series) -> pd.Series:
 
 def ok_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows that measured something (all rows of a hand-made frame without ``status``)."""
-    return frame[frame["status"] == "ok"] if "status" in frame else frame
+    return frame[frame["status"] == Status.OK] if "status" in frame else frame
 
 
 def _speedup(summary: pd.DataFrame, baseline: pd.DataFrame, on: list[str]) -> pd.Series:
@@ -151,7 +152,7 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=[*keys, *MEASURES])
     group = {"observed": True, "dropna": False, "sort": True}
-    failed = frame["status"].ne("ok") if "status" in frame else pd.Series(False, frame.index)
+    failed = frame["status"].ne(Status.OK) if "status" in frame else pd.Series(False, frame.index)
     errors = failed.groupby([frame[k] for k in keys], **group).sum().rename("errors")
     summary = errors.to_frame()
     ok = ok_rows(frame)

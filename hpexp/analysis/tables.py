@@ -12,6 +12,7 @@ import pandas as pd
 from hpexp.analysis.contention import CONTENTION
 from hpexp.analysis.stats import SPEEDUPS, configuration_columns, summarize
 from hpexp.core.quiet import CONTENDED_CPUS
+from hpexp.core.status import NOT_FAILED
 
 
 def _fixed(decimals: int, suffix: str = "") -> Callable[[float], str]:
@@ -99,7 +100,7 @@ def as_text(table: pd.DataFrame) -> str:
 
 def _job_status(statuses: pd.Series) -> str:
     """``ok``, ``skipped`` (an executor that cannot run the cell) or ``FAILED``."""
-    for verdict in ("ok", "skipped"):
+    for verdict in NOT_FAILED:
         if (statuses == verdict).all():
             return verdict
     return "FAILED"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from hpexp.core.errors import ConfigError
-from hpexp.results.schema import NOT_FAILED
+from hpexp.core.status import NOT_FAILED
 
 
 @dataclass

@@ -10,6 +10,7 @@ every process hpexp started and exits with the signal's code. Finished jobs' res
 disk by then; the interrupted job's are dropped, as on any interrupt.
 """
 
+import logging
 import os
 import signal
 import sys
@@ -47,6 +48,9 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
         return
     if _pending is None:
         _pending = signum
+        # the process is stopping: libraries' threads (dask's) would log a traceback for each
+        # process stopped under them
+        logging.disable(logging.CRITICAL)
         threading.Thread(target=_watch, args=(signum,), name="hpexp-interrupt", daemon=True).start()
     raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 

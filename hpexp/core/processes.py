@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
 
 import psutil
@@ -115,6 +116,21 @@ def stop_child(child: subprocess.Popen, grace_s: float = GRACE_S) -> int:
         code = child.wait()
     stop_processes([p for p in descendants if p.is_running()], grace_s)
     return code
+
+
+def processes_started_from_now() -> Callable[[], None]:
+    """A function that stops the descendants started after this call, and no others.
+
+    What a job started (its pool, server, cluster, gevent child), without touching what its
+    caller had running before it: a notebook's own processes, a test's module-wide server.
+    """
+    before = {process.pid for process in _descendants(os.getpid())}
+
+    def stop() -> None:
+        started = [p for p in _descendants(os.getpid()) if p.pid not in before]
+        stop_processes([p for p in started if not _is_resource_tracker(p)])
+
+    return stop
 
 
 def terminate_descendants(grace_s: float = GRACE_S) -> None:

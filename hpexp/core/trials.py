@@ -12,7 +12,7 @@ import signal
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType
@@ -21,10 +21,11 @@ from typing import Any
 from hpexp.core.errors import one_line
 from hpexp.core.executor import Executor
 from hpexp.core.interrupts import Terminated, handled
-from hpexp.core.processes import stop_for_exit, terminate_descendants
+from hpexp.core.processes import processes_started_from_now
 from hpexp.core.progress import Progress
 from hpexp.core.quiet import start_conditions
 from hpexp.core.shared import CannotShare, install, uninstall
+from hpexp.core.status import Status
 from hpexp.core.timers import measure
 from hpexp.core.workload import Workload
 
@@ -52,7 +53,7 @@ class Trial:
     repeat: int
     started_at: datetime
     setup_s: float
-    status: str = "ok"
+    status: Status = Status.OK
     error: str = ""
     wall_s: float = math.nan
     cpu_s: float = math.nan
@@ -128,87 +129,149 @@ def time_limit(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
 
 
-def _abandon(executor: Executor, stop_processes: Callable[[], None]) -> None:
+def _abandon(executor: Executor, processes: Callable[[], None]) -> None:
     """Stop a run that cannot finish: kill its processes, and do not wait for its threads."""
-    stop_processes()
+    processes()
     with suppress(Exception):
         executor.shutdown(wait=False, cancel_futures=True)
 
 
-def run_trials(job: Job) -> Trials:
-    """Measure the job; a failure becomes a last ``error`` (or ``timeout``) trial.
+@dataclass
+class _Progress:
+    """What a job has measured so far: kept when a later step fails."""
 
-    Trials measured before a failure are kept. Ctrl-C and SIGTERM stop every process the job
-    started before they propagate.
-    """
-    trials: list[Trial] = []
-    setup_s = math.nan
-    task_count = 0
-    failure: tuple[str, str] | None = None
-    trace = None
-    conditions = start_conditions(job.quiet_wait_s, job.progress.label or "job")
+    trials: list[Trial] = field(default_factory=list)
+    setup_s: float = math.nan
+    task_count: int = 0
+
+    def failed(self, status: Status, error: str) -> Trial:
+        return Trial(len(self.trials), datetime.now(UTC), self.setup_s, status, error)
+
+
+@contextmanager
+def _prepared(workload: Workload) -> Iterator[None]:
+    """The workload's untimed preparation (a server, a compiled kernel), closed whatever
+    happens."""
+    workload.prepare()
     try:
-        with ExitStack() as stack:
-            job.workload.prepare()
-            stack.callback(job.workload.close)
-            state = job.workload.shared_state()
-            if state is not None:
-                stack.callback(uninstall)
-                try:
-                    job.executor.hand_over(install, (state,))
-                except CannotShare as exc:
-                    reason = f"{exc}; {type(job.workload).__name__} needs shared state"
-                    skipped = Trial(0, datetime.now(UTC), math.nan, "skipped", reason)
-                    return Trials([skipped], job.executor.settings(0), conditions=conditions)
-            started = time.perf_counter()
-            stack.enter_context(job.executor)
-            setup_s = time.perf_counter() - started
-            job.progress.plan(job.warmup + job.repeats)
-            try:
-                for warm in range(job.warmup):
-                    with time_limit(job.trial_timeout_s):
-                        job.executor.run(job.workload, job.workload.tasks(job.workers, job.seed))
-                    job.progress.run_done("warmup", warm + 1, job.warmup)
-                for repeat in range(job.repeats):
-                    tasks = job.workload.tasks(job.workers, job.seed)
-                    task_count = len(tasks)
-                    started_at = datetime.now(UTC)
-                    gc.collect()  # the previous run's garbage is not this run's cost
-                    with time_limit(job.trial_timeout_s), measure() as timing:
-                        results = job.executor.run(job.workload, tasks)
-                    ended_at = datetime.now(UTC)
-                    outcome = job.workload.reduce(results)
-                    trials.append(
-                        Trial(
-                            repeat=repeat,
-                            started_at=started_at,
-                            setup_s=setup_s,
-                            status="error" if outcome.error else "ok",
-                            error=outcome.error or "",
-                            wall_s=timing.wall_s,
-                            cpu_s=timing.cpu_s,
-                            max_rss_mb=timing.max_rss_mb,
-                            foreign_cpu_s=timing.foreign_cpu_s,
-                            ended_at=ended_at,
-                            tasks=task_count,
-                            units=outcome.units,
-                            ideal_s=job.workload.ideal_s(job.workers),
-                            metrics=outcome.metrics,
-                        )
-                    )
-                    job.progress.run_done("repeat", repeat + 1, job.repeats)
-            except TrialTimeout:
-                _abandon(job.executor, terminate_descendants)
-                limit = f"a run exceeded trial_timeout_s={job.trial_timeout_s:g}"
-                failure = ("timeout", f"{limit}; its processes were stopped")
-            except (KeyboardInterrupt, Terminated):
-                handled()
-                _abandon(job.executor, stop_for_exit)
-                raise
+        yield
+    finally:
+        workload.close()
+
+
+@contextmanager
+def _state_handed_over(job: Job) -> Iterator[None]:
+    """The workload's shared state handed to every worker; :class:`CannotShare` if it cannot
+    be."""
+    state = job.workload.shared_state()
+    try:
+        if state is not None:
+            job.executor.hand_over(install, (state,))
+        yield
+    finally:
+        if state is not None:
+            uninstall()
+
+
+@contextmanager
+def _started(job: Job, progress: _Progress, own_processes: Callable[[], None]) -> Iterator[None]:
+    """The executor started (timed as ``setup_s``) and shut down; a run that cannot finish (a
+    timeout, Ctrl-C) is abandoned first, so shutting down never waits for it."""
+    began = time.perf_counter()
+    with job.executor:
+        progress.setup_s = time.perf_counter() - began
+        job.progress.plan(job.warmup + job.repeats)
+        try:
+            yield
+        except TrialTimeout:
+            _abandon(job.executor, own_processes)
+            raise
+        except (KeyboardInterrupt, Terminated):
+            handled()
+            _abandon(job.executor, own_processes)
+            raise
+
+
+def _warm_up(job: Job) -> None:
+    for warm in range(job.warmup):
+        with time_limit(job.trial_timeout_s):
+            job.executor.run(job.workload, job.workload.tasks(job.workers, job.seed))
+        job.progress.run_done("warmup", warm + 1, job.warmup)
+
+
+def _measure_one(job: Job, repeat: int, progress: _Progress) -> Trial:
+    """One measured run: only ``executor.run`` is timed; tasks are made and results reduced
+    outside it."""
+    tasks = job.workload.tasks(job.workers, job.seed)
+    progress.task_count = len(tasks)
+    started_at = datetime.now(UTC)
+    gc.collect()  # the previous run's garbage is not this run's cost
+    with time_limit(job.trial_timeout_s), measure() as timing:
+        results = job.executor.run(job.workload, tasks)
+    ended_at = datetime.now(UTC)
+    outcome = job.workload.reduce(results)
+    job.progress.run_done("repeat", repeat + 1, job.repeats)
+    return Trial(
+        repeat=repeat,
+        started_at=started_at,
+        setup_s=progress.setup_s,
+        status=Status.ERROR if outcome.error else Status.OK,
+        error=outcome.error or "",
+        wall_s=timing.wall_s,
+        cpu_s=timing.cpu_s,
+        max_rss_mb=timing.max_rss_mb,
+        foreign_cpu_s=timing.foreign_cpu_s,
+        ended_at=ended_at,
+        tasks=len(tasks),
+        units=outcome.units,
+        ideal_s=job.workload.ideal_s(job.workers),
+        metrics=outcome.metrics,
+    )
+
+
+@contextmanager
+def _collecting_only_new_objects() -> Iterator[None]:
+    """Everything alive before the job is left out of its collections.
+
+    The collection before each run then walks only what the job made, not the whole heap
+    (Hydra's, pandas' and the rest of hpexp's objects: tens of milliseconds a run).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def run_trials(job: Job) -> Trials:
+    """Measure the job: prepare, hand over state, start, warm up, measure each repeat.
+
+    A failure becomes a last ``error`` (or ``timeout``) trial, and the trials measured before
+    it are kept. Ctrl-C and SIGTERM stop every process the job started, then propagate.
+    """
+    conditions = start_conditions(job.quiet_wait_s, job.progress.label or "job")
+    own_processes = processes_started_from_now()
+    progress = _Progress()
+    trace = None
+    try:
+        with (
+            _collecting_only_new_objects(),
+            _prepared(job.workload),
+            _state_handed_over(job),
+            _started(job, progress, own_processes),
+        ):
+            _warm_up(job)
+            for repeat in range(job.repeats):
+                progress.trials.append(_measure_one(job, repeat, progress))
+    except CannotShare as exc:
+        reason = f"{exc}; {type(job.workload).__name__} needs shared state"
+        progress.trials = [progress.failed(Status.SKIPPED, reason)]
+    except TrialTimeout:
+        limit = f"a run exceeded trial_timeout_s={job.trial_timeout_s:g}"
+        progress.trials.append(
+            progress.failed(Status.TIMEOUT, f"{limit}; its processes were stopped")
+        )
     except Exception as exc:
-        failure = ("error", one_line(exc))
+        progress.trials.append(progress.failed(Status.ERROR, one_line(exc)))
         trace = traceback.format_exc()
-    if failure is not None:
-        status, error = failure
-        trials.append(Trial(len(trials), datetime.now(UTC), setup_s, status, error))
-    return Trials(trials, job.executor.settings(task_count), trace, conditions)
+    return Trials(progress.trials, job.executor.settings(progress.task_count), trace, conditions)

@@ -5,6 +5,7 @@ from typing import Any
 
 import pandas as pd
 
+from hpexp.core.status import Status
 from hpexp.results.store import load_results
 
 
@@ -15,7 +16,7 @@ def complete_results(job_dir: Path, identity: dict[str, Any], repeats: int) -> p
     frame = load_results(job_dir)
     complete = (
         len(frame) == repeats
-        and (frame["status"] == "ok").all()
+        and (frame["status"] == Status.OK).all()
         and (frame["overrides"] == identity["overrides"]).all()
         and (frame["config_hash"] == identity["config_hash"]).all()
     )

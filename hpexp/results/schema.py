@@ -9,6 +9,8 @@ and analysis never guess from names themselves.
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hpexp.core.status import Status
+
 
 class Kind(StrEnum):
     #: which sweep, job, configuration and repeat a row belongs to
@@ -78,9 +80,7 @@ COLUMNS = (
 BY_NAME = {column.name: column for column in COLUMNS}
 REQUIRED = {column.name: column.dtype for column in COLUMNS if column.required}
 #: values of ``status``
-STATUSES = ("ok", "error", "timeout", "skipped")
-#: statuses that do not fail a run: ``skipped`` is a cell an executor cannot run, with its reason
-NOT_FAILED = ("ok", "skipped")
+STATUSES = tuple(Status)
 #: the namespaces of parameter columns, and of the library versions an environment records
 PARAMETER_PREFIXES = ("workload.", "executor.")
 VERSION_PREFIX = "version."

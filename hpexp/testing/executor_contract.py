@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from hpexp.core.executor import Executor, NotStarted
+from hpexp.core.status import Status
 from hpexp.core.trials import Job, run_trials
 from hpexp.core.workload import Outcome, Workload
 
@@ -95,7 +96,7 @@ class ExecutorContract:
     def test_a_task_that_raises_becomes_an_error_row(self, make_executor):
         job = Job(Squares(fail_at=3), make_executor(2), workers=2, repeats=2, warmup=0, seed=0)
         (trial,) = run_trials(job).trials
-        assert trial.status == "error"
+        assert trial.status == Status.ERROR
         assert trial.error == "ArithmeticError: task 3 failed on purpose"
 
     def test_use_before_start_is_a_clear_error_or_just_works(self, make_executor):
