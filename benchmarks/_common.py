@@ -1,31 +1,26 @@
-"""Helpers shared by the benchmark scripts: compose hpexp's real config and print ratio tables."""
+"""Helpers shared by the benchmark scripts: run hpexp through its API and print ratio tables."""
 
 import statistics
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hydra import compose, initialize_config_dir
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hpexp.cli.app import conf_dir
-from hpexp.cli.build import build_job
-from hpexp.core.progress import Progress
+import hpexp
 
 
 def hpexp_rows(*overrides: str) -> list[dict[str, Any]]:
-    """One hpexp job, measured exactly as ``python -m hpexp`` would, minus the files."""
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=list(overrides))
-    identity = {"sweep_id": "bench", "job": 0, "workload": "?", "executor": "?", "overrides": ""}
-    identity |= {"config_hash": "bench", "launcher": "basic"}
-    rows, _ = build_job(cfg, identity, Progress("bench", enabled=False)).measure()
-    failed = [r["error"] for r in rows if r["status"] != "ok"]
-    if failed:
-        raise SystemExit(f"hpexp run failed: {failed[0]}")
-    return rows
+    """One hpexp job, measured exactly as ``python -m hpexp`` would (its files in a temporary
+    results dir)."""
+    with tempfile.TemporaryDirectory(prefix="hpexp-bench-") as results:
+        frame = hpexp.run(*overrides, f"results_dir={results}", "progress=false")
+    failed = frame[frame["status"] != "ok"]
+    if len(failed):
+        raise SystemExit(f"hpexp run failed: {failed['error'].iloc[0]}")
+    return frame.to_dict("records")
 
 
 def median_wall(rows: list[dict[str, Any]]) -> float:

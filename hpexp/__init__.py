@@ -1,5 +1,8 @@
 """hpexp: measure Python concurrency (threads, processes, event loops, clusters) from YAML.
 
+``hpexp.run(...)`` and ``hpexp.sweep(...)`` take the overrides ``python -m hpexp`` takes and
+return the rows as a DataFrame; ``hpexp.load_results(...)`` reads them back later.
+
 Names are imported on first use, as ``concurrent.futures`` does: a worker process that unpickles
 a task imports ``hpexp`` without paying for pandas, pyarrow or scipy.
 """
@@ -9,21 +12,36 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hpexp.analysis.stats import compare, summarize
+    from hpexp.cli.api import run, sweep
+    from hpexp.core.errors import ConfigError
     from hpexp.core.executor import Executor
     from hpexp.core.workload import Outcome, Workload
     from hpexp.results.store import load_results
 
 #: each public name and the module that defines it
 _HOMES = {
+    "ConfigError": "hpexp.core.errors",
     "Executor": "hpexp.core.executor",
     "Outcome": "hpexp.core.workload",
     "Workload": "hpexp.core.workload",
     "compare": "hpexp.analysis.stats",
     "summarize": "hpexp.analysis.stats",
     "load_results": "hpexp.results.store",
+    "run": "hpexp.cli.api",
+    "sweep": "hpexp.cli.api",
 }
 
-__all__ = ["Executor", "Outcome", "Workload", "compare", "load_results", "summarize"]
+__all__ = [
+    "ConfigError",
+    "Executor",
+    "Outcome",
+    "Workload",
+    "compare",
+    "load_results",
+    "run",
+    "summarize",
+    "sweep",
+]
 
 
 def __getattr__(name: str) -> Any:

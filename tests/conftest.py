@@ -1,4 +1,4 @@
-"""Shared helpers: compose configs in-process, or run the real CLI in a subprocess.
+"""Shared helpers: run jobs in-process through the API, or the real CLI in a subprocess.
 
 Every test is checked for leftovers: a child process it started and did not stop fails it (and
 is killed), whichever executor, server or cluster started it.
@@ -9,35 +9,25 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from multiprocessing import resource_tracker
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import psutil
 import pytest
-from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
 
-from hpexp.cli.app import conf_dir
-from hpexp.cli.build import build_job
-from hpexp.core.progress import Progress
+import hpexp
 from hpexp.workloads.crawl.server_process import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK_CLI = str(Path(sys.executable).parent / "dask")
 CLUSTER_WORKERS = 2
 
-IDENTITY = {
-    "sweep_id": "test",
-    "job": 0,
-    "workload": "w",
-    "executor": "x",
-    "overrides": "",
-    "config_hash": "0" * 16,
-    "launcher": "basic",
-}
 #: helpers that live as long as the interpreter, whoever started them first: the stdlib's and
 #: loky's resource trackers, and multiprocessing's forkserver
 INTERPRETER_HELPERS = ("resource_tracker", "forkserver")
@@ -133,18 +123,18 @@ def server() -> Iterator[ServerProcess]:
         process.stop()
 
 
-@pytest.fixture
-def make_config() -> Iterator[Callable[..., DictConfig]]:
-    """Compose the real ``conf/`` with overrides, exactly as the CLI would (minus the job dir)."""
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        yield lambda *overrides: compose(config_name="config", overrides=list(overrides))
-
-
-def measure(make_config: Callable[..., DictConfig], *overrides: str) -> list[dict]:
-    """The rows of one job composed from the real ``conf/``, measured in this process."""
-    cfg = make_config(*overrides)
-    rows, _ = build_job(cfg, IDENTITY, Progress("test", enabled=False)).measure()
-    return rows
+def measure(*overrides: str) -> list[dict[str, Any]]:
+    """The rows of one job, as :func:`hpexp.run` measures them from the real ``conf/``; its
+    files go to a temporary results dir. A missing value (NA) is None, a float's stays NaN."""
+    with tempfile.TemporaryDirectory(prefix="hpexp-test-") as results:
+        frame = hpexp.run(*overrides, f"results_dir={results}", "progress=false")
+    return [
+        {
+            column: None if value is pd.NA or value is pd.NaT else value
+            for column, value in row.items()
+        }
+        for row in frame.to_dict("records")
+    ]
 
 
 def files_under(path: Path) -> list[str]:

@@ -69,10 +69,9 @@ def test_other_sizes_are_checked_against_pure_python():
 
 
 @pytest.mark.parametrize("impl", IMPLS)
-def test_a_julia_job_on_threads_and_processes_is_checked(make_config, impl):
+def test_a_julia_job_on_threads_and_processes_is_checked(impl):
     for executor in ("threads", "pool"):
         rows = measure(
-            make_config,
             "workload=julia",
             f"workload.impl={impl}",
             "workload.width=80",
@@ -127,9 +126,8 @@ def test_compiled_pi_kernels_draw_the_same_stream(impl):
 
 
 @pytest.mark.parametrize("impl", IMPLS)
-def test_every_pi_kernel_passes_the_statistical_check(make_config, impl):
+def test_every_pi_kernel_passes_the_statistical_check(impl):
     rows = measure(
-        make_config,
         f"workload.impl={impl}",
         "workload.samples=400000",
         "executor=threads",

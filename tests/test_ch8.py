@@ -69,15 +69,14 @@ def wrong_server() -> Iterator[str]:
         thread.join()
 
 
-def measure(make_config, *overrides: str) -> dict:
-    (row,) = measure_job(make_config, *SMALL, *overrides)
+def measure(*overrides: str) -> dict:
+    (row,) = measure_job(*SMALL, *overrides)
     return row
 
 
 @pytest.mark.parametrize(("executor", "save"), CELLS)
-def test_every_save_on_every_executor_is_made_and_checked(make_config, server, executor, save):
+def test_every_save_on_every_executor_is_made_and_checked(server, executor, save):
     row = measure(
-        make_config,
         f"executor={executor}",
         f"workload.save={save}",
         f"workload.url={server.url}",
@@ -101,9 +100,8 @@ def test_every_save_on_every_executor_is_made_and_checked(make_config, server, e
 
 
 @pytest.mark.parametrize("executor", ["serial", "threads", "asyncio", "gevent"])
-def test_a_batch_is_one_save_of_its_hashes(make_config, server, executor):
+def test_a_batch_is_one_save_of_its_hashes(server, executor):
     row = measure(
-        make_config,
         f"executor={executor}",
         f"workload.url={server.url}",
         "workload.tasks=10",
@@ -116,26 +114,23 @@ def test_a_batch_is_one_save_of_its_hashes(make_config, server, executor):
     assert row["workload.batch"] == 4
 
 
-def test_serial_saves_hide_nothing_and_the_async_saves_hide_behind_hashing(make_config, server):
+def test_serial_saves_hide_nothing_and_the_async_saves_hide_behind_hashing(server):
     common = [f"workload.url={server.url}", "workload.tasks=8", "workload.delay_ms=30"]
     common += ["workload.difficulty=8", "workers=8"]
-    serial = measure(make_config, "executor=serial", *common)
-    asynchronous = measure(make_config, "executor=asyncio", *common)
+    serial = measure("executor=serial", *common)
+    asynchronous = measure("executor=asyncio", *common)
     assert serial["io_overlap"] == 0, "serial never hashes while a save waits"
     assert asynchronous["io_overlap"] > 0.5, "each save but the last waits while the next hashes"
     assert serial["wall_s"] >= serial["hash_s"] + serial["save_s"] * 0.99
 
 
 @pytest.mark.parametrize("executor", ["serial", "asyncio", "tornado", "gevent"])
-def test_a_wrong_echo_and_a_failed_save_are_error_rows(make_config, wrong_server, executor):
-    wrong = measure(
-        make_config, f"executor={executor}", f"workload.url={wrong_server}", "workload.tasks=3"
-    )
+def test_a_wrong_echo_and_a_failed_save_are_error_rows(wrong_server, executor):
+    wrong = measure(f"executor={executor}", f"workload.url={wrong_server}", "workload.tasks=3")
     assert wrong["status"] == "error"
     assert wrong["error"].startswith("3 of 3 saves failed, first: the server echoed ")
     assert (wrong["saves"], wrong["save_errors"]) == (0, 3)
     failing = measure(
-        make_config,
         f"executor={executor}",
         f"workload.url={wrong_server}/fail",
         "workload.tasks=2",
@@ -257,12 +252,10 @@ def test_the_preset_sweep_is_the_books_grid_and_its_report_has_the_figure(tmp_pa
         assert line in params
 
 
-def test_forked_workers_never_share_the_parents_kept_alive_session(make_config, server):
+def test_forked_workers_never_share_the_parents_kept_alive_session(server):
     """A serial job leaves this thread a Session with a socket kept alive; forked pool workers
     inherit the thread-local, and must not use that socket from several processes at once."""
     common = [f"workload.url={server.url}", "workload.tasks=12", "workload.delay_ms=20"]
-    assert measure(make_config, "executor=serial", *common)["status"] == "ok"
-    pooled = measure(
-        make_config, "executor=pool", "executor.start_method=fork", "workers=3", *common
-    )
+    assert measure("executor=serial", *common)["status"] == "ok"
+    pooled = measure("executor=pool", "executor.start_method=fork", "workers=3", *common)
     assert pooled["status"] == "ok", pooled["error"]

@@ -43,9 +43,8 @@ ONE_RUN = ["repeats=1", "warmup=0"]
 
 @pytest.mark.parametrize("workload", sorted(SMALL))
 @pytest.mark.parametrize("executor", NEW_EXECUTORS)
-def test_every_new_executor_runs_every_workload(make_config, executor, workload):
-    rows = measure(
-        make_config, f"executor={executor}", f"workload={workload}", "workers=2", *ONE_RUN,
+def test_every_new_executor_runs_every_workload(executor, workload):
+    rows = measure(f"executor={executor}", f"workload={workload}", "workers=2", *ONE_RUN,
         *SMALL[workload],
     )  # fmt: skip
     assert [row["status"] for row in rows] == ["ok"], rows[0]["error"]
@@ -72,10 +71,9 @@ def test_prime_check_splits_every_odd_factor_once():
 
 
 @pytest.mark.parametrize("flag", ["none", "value", "rawvalue", "manager", "mmap", "redis"])
-def test_every_flag_gives_the_right_verdicts(make_config, flag):
+def test_every_flag_gives_the_right_verdicts(flag):
     numbers = "[1000003,999983,1000001,25,2,1,10000000019,10000000033]"
-    rows = measure(
-        make_config, "workload=prime_check", f"workload.numbers={numbers}",
+    rows = measure("workload=prime_check", f"workload.numbers={numbers}",
         f"workload.flag={flag}", "workload.check_every=10", "executor=pool", "workers=2",
         "repeats=2", "warmup=0",
     )  # fmt: skip
@@ -102,9 +100,8 @@ def test_a_found_factor_stops_the_other_ranges():
 
 @pytest.mark.parametrize("store", ["file", "value", "rawvalue", "manager", "redis"])
 @pytest.mark.parametrize("locked", ["true", "false"])
-def test_every_store_counts_locked_and_unlocked(make_config, store, locked):
-    rows = measure(
-        make_config, "workload=counter", f"workload.store={store}", f"workload.locked={locked}",
+def test_every_store_counts_locked_and_unlocked(store, locked):
+    rows = measure("workload=counter", f"workload.store={store}", f"workload.locked={locked}",
         "workload.increments=300", "executor=pool", "workers=2", "repeats=2", "warmup=0",
     )  # fmt: skip
     for row in rows:
@@ -130,9 +127,8 @@ def test_a_locked_counter_that_loses_updates_is_an_error():
 
 @pytest.mark.parametrize("share", ["pickle", "shared_memory", "rawarray"])
 @pytest.mark.parametrize("executor", ["serial", "pool", "mp_queue"])
-def test_shared_array_checksum_and_bytes_moved(make_config, share, executor):
-    (row,) = measure(
-        make_config, "workload=shared_array", "workload.size=100001", f"workload.share={share}",
+def test_shared_array_checksum_and_bytes_moved(share, executor):
+    (row,) = measure("workload=shared_array", "workload.size=100001", f"workload.share={share}",
         f"executor={executor}", "workers=2", *ONE_RUN,
     )  # fmt: skip
     assert row["status"] == "ok", row["error"]
@@ -148,8 +144,8 @@ def test_shared_array_checksum_and_bytes_moved(make_config, share, executor):
         ("joblib", "joblib's loky backend cannot hand shared state over"),
     ],
 )
-def test_an_executor_that_cannot_share_skips_the_cell(make_config, executor, reason):
-    (row,) = measure(make_config, "workload=counter", f"executor={executor}", "workers=1", *ONE_RUN)
+def test_an_executor_that_cannot_share_skips_the_cell(executor, reason):
+    (row,) = measure("workload=counter", f"executor={executor}", "workers=1", *ONE_RUN)
     assert row["status"] == "skipped"
     assert row["error"] == f"{reason}; Counter needs shared state"
 
@@ -236,9 +232,9 @@ def test_results_come_back_in_task_order_whatever_the_method():
         ("workload=shared_array workload.size=-1", "'workload.size': -1 (allowed: an integer"),
     ],
 )
-def test_bad_values_of_every_new_key_are_one_line(make_config, override, message):
+def test_bad_values_of_every_new_key_are_one_line(override, message):
     with pytest.raises(ConfigError, match=re.escape("invalid value for " + message)):
-        measure(make_config, *override.split())
+        measure(*override.split())
 
 
 def test_a_bad_new_key_from_the_command_line_is_one_line(tmp_path):

@@ -98,10 +98,10 @@ def test_the_verdict_and_the_table_say_which_configuration_was_contended_and_why
     assert table[2].split()[8:11] == ["0.90", "0.90", "CPUs"]
 
 
-def test_a_pool_job_beside_a_cpu_burner_is_marked_contended(make_config):
+def test_a_pool_job_beside_a_cpu_burner_is_marked_contended():
     overrides = ["workload=pi", "workload.samples=1500000", "executor=pool", "workers=2"]
     with cpu_burner():
-        rows = measure(make_config, *overrides, "repeats=3", "warmup=0")
+        rows = measure(*overrides, "repeats=3", "warmup=0")
     frame = to_frame(rows)
     assert (frame["status"] == "ok").all()
     assert frame["wall_s"].sum() >= MIN_TIMED_S
@@ -125,11 +125,11 @@ def test_quiet_wait_gives_up_at_its_bound_on_a_busy_machine_and_says_so(capsys):
     assert err[1].startswith("hpexp: warning: job 7: the machine stayed busy for 1 s")
 
 
-def test_a_quiet_wait_is_recorded_with_the_rows(make_config):
-    rows = measure(make_config, "workload.samples=2000", "repeats=1", "quiet_wait_s=0.5")
+def test_a_quiet_wait_is_recorded_with_the_rows():
+    rows = measure("workload.samples=2000", "repeats=1", "quiet_wait_s=0.5")
     assert rows[0]["quiet_wait_s"] == 0.5
     assert 0 < rows[0]["quiet_waited_s"] < 0.5 + 2 * LOOK_S
-    assert "quiet_waited_s" not in measure(make_config, "workload.samples=2000", "repeats=1")[0]
+    assert "quiet_waited_s" not in measure("workload.samples=2000", "repeats=1")[0]
 
 
 def test_a_comparison_says_which_side_was_contended():

@@ -14,15 +14,13 @@ import psutil
 import pytest
 
 import hpexp
-from hpexp.cli.build import build_job
 from hpexp.core.errors import ConfigError
-from hpexp.core.progress import Progress
 from hpexp.executors.asyncio_loop import AsyncioExecutor
 from hpexp.executors.gevent_pool import GeventExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.tornado_loop import TornadoExecutor
 from hpexp.workloads.crawl.workload import Crawl
-from tests.conftest import IDENTITY, run_cli
+from tests.conftest import files_under, run_cli
 from tests.conftest import measure as measure_job
 
 EXECUTORS = [
@@ -51,14 +49,13 @@ def closed_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def measure(make_config, *overrides):
-    return measure_job(make_config, "workload=crawl", *overrides)
+def measure(*overrides):
+    return measure_job("workload=crawl", *overrides)
 
 
 @pytest.mark.parametrize(("executor", "extra"), EXECUTORS)
-def test_every_executor_fetches_every_url(make_config, server, executor, extra):
+def test_every_executor_fetches_every_url(server, executor, extra):
     rows = measure(
-        make_config,
         f"executor={executor}",
         *extra,
         f"workload.url={server.url}",
@@ -81,30 +78,28 @@ def test_every_executor_fetches_every_url(make_config, server, executor, extra):
     assert (row["client"], row["client_limit"]) == (client, limit)
 
 
-def test_concurrency_overlaps_requests(make_config, server):
+def test_concurrency_overlaps_requests(server):
     common = [f"workload.url={server.url}", "workload.requests=8", "workload.delay_ms=100"]
     common += ["repeats=1", "warmup=0"]
-    serial = measure(make_config, "executor=serial", *common)[0]
-    crowd = measure(make_config, "executor=asyncio", "workers=8", *common)[0]
+    serial = measure("executor=serial", *common)[0]
+    crowd = measure("executor=asyncio", "workers=8", *common)[0]
     assert serial["wall_s"] >= 0.8
     assert crowd["wall_s"] < serial["wall_s"] / 2, "eight 100 ms requests overlap"
 
 
-def test_embedded_server_is_started_and_stopped(make_config):
-    (row,) = measure(
-        make_config, "workload.requests=3", "workload.delay_ms=0", "repeats=1", "warmup=0"
-    )
+def test_embedded_server_is_started_and_stopped():
+    (row,) = measure("workload.requests=3", "workload.delay_ms=0", "repeats=1", "warmup=0")
     assert row["status"] == "ok", row["error"]
     assert row["workload.url"] is None
 
 
-def test_the_gevent_crawl_leaves_this_process_unpatched(make_config, server):
+def test_the_gevent_crawl_leaves_this_process_unpatched(server):
     common = [f"workload.url={server.url}", "workload.requests=4", "workload.delay_ms=0"]
     common += ["workers=2", "repeats=1", "warmup=0"]
-    assert measure(make_config, "executor=gevent", *common)[0]["status"] == "ok"
+    assert measure("executor=gevent", *common)[0]["status"] == "ok"
     assert socket.socket.__module__ == "socket"
     assert "gevent.monkey" not in sys.modules
-    assert measure(make_config, "executor=threads", *common)[0]["status"] == "ok"
+    assert measure("executor=threads", *common)[0]["status"] == "ok"
 
 
 @pytest.mark.parametrize(
@@ -237,9 +232,10 @@ def test_the_embedded_server_dies_with_a_killed_parent():
         ("workload.timeout_s=0", "invalid value for 'workload.timeout_s': 0.0 (allowed: a num"),
     ],
 )
-def test_bad_crawl_config_is_refused_before_anything_starts(make_config, override, message):
+def test_bad_crawl_config_is_refused_before_anything_starts(tmp_path, override, message):
     with pytest.raises(ConfigError, match="^" + re.escape(message)):
-        build_job(make_config("workload=crawl", override), IDENTITY, Progress("t", enabled=False))
+        hpexp.run("workload=crawl", override, f"results_dir={tmp_path}")
+    assert files_under(tmp_path) == [], "refused before anything starts or is written"
 
 
 @pytest.mark.parametrize(

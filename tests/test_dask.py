@@ -59,9 +59,8 @@ def test_hpexp_runs_on_an_existing_cluster(cluster_address, tmp_path):
     assert df["version.distributed"].iloc[0]
 
 
-def test_joblib_dask_backend_on_an_existing_cluster(make_config, cluster_address):
+def test_joblib_dask_backend_on_an_existing_cluster(cluster_address):
     rows = measure(
-        make_config,
         "executor=joblib",
         "executor.backend=dask",
         f"executor.address={cluster_address}",
@@ -223,10 +222,10 @@ def test_embedded_local_cluster_from_the_command_line(tmp_path):
     [["executor=dask"], ["executor=joblib", "executor.backend=dask"]],
     ids=["dask", "joblib"],
 )
-def test_local_cluster_estimate_matches_serial(make_config, extra):
+def test_local_cluster_estimate_matches_serial(extra):
     same = ["workload.samples=60000", "workload.chunks=3", "workers=2", "repeats=1", "seed=42"]
-    serial = measure(make_config, "executor=serial", *same)
-    on_dask = measure(make_config, *extra, *same)
+    serial = measure("executor=serial", *same)
+    on_dask = measure(*extra, *same)
     assert on_dask[0]["status"] == "ok", on_dask[0].get("error")
     assert on_dask[0]["pi_estimate"] == serial[0]["pi_estimate"]
 

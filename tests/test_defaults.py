@@ -7,7 +7,7 @@ import pytest
 from hydra._internal.utils import _locate
 from omegaconf import OmegaConf
 
-from hpexp.cli.app import conf_dir
+from hpexp.cli.api import conf_dir
 
 CONFIGS = sorted((conf_dir() / "workload").glob("*.yaml")) + sorted(
     (conf_dir() / "executor").glob("*.yaml")

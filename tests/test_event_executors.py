@@ -26,10 +26,10 @@ EVENT_EXECUTORS = [
 
 
 @pytest.mark.parametrize(("executor", "extra"), EVENT_EXECUTORS)
-def test_event_executors_run_pi_generically_with_the_serial_estimate(make_config, executor, extra):
+def test_event_executors_run_pi_generically_with_the_serial_estimate(executor, extra):
     common = ["workload.samples=30000", "workload.chunks=3", "workers=2", "seed=7"]
-    serial = measure(make_config, "executor=serial", *common, "repeats=1")
-    rows = measure(make_config, f"executor={executor}", *extra, *common, "repeats=2")
+    serial = measure("executor=serial", *common, "repeats=1")
+    rows = measure(f"executor={executor}", *extra, *common, "repeats=2")
     assert [r["status"] for r in rows] == ["ok", "ok"], rows[-1].get("error")
     assert {r["pi_estimate"] for r in rows} == {serial[0]["pi_estimate"]}
     assert abs(rows[0]["pi_estimate"] - math.pi) < 0.05
@@ -37,13 +37,13 @@ def test_event_executors_run_pi_generically_with_the_serial_estimate(make_config
     assert rows[0]["setup_s"] >= 0
 
 
-def test_executors_record_their_limits(make_config):
+def test_executors_record_their_limits():
     small = ["workload.samples=1000", "workers=3", "repeats=1", "warmup=0"]
-    uv = measure(make_config, "executor=asyncio", "executor.loop=uvloop", *small)[0]
+    uv = measure("executor=asyncio", "executor.loop=uvloop", *small)[0]
     assert (uv["executor.loop"], uv["executor.max_in_flight"]) == ("uvloop", 3)
     assert uv["version.uvloop"]
-    assert measure(make_config, "executor=tornado", *small)[0]["executor.max_in_flight"] == 3
-    gevent = measure(make_config, "executor=gevent", *small)[0]
+    assert measure("executor=tornado", *small)[0]["executor.max_in_flight"] == 3
+    gevent = measure("executor=gevent", *small)[0]
     assert gevent["executor.greenlets"] == 3
     assert gevent["version.gevent"]
 

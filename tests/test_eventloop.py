@@ -190,9 +190,8 @@ def test_bad_parameters_name_their_key(params, key):
     assert info.value.key == key
 
 
-def test_rows_name_the_primitive_and_record_the_effective_count(make_config):
+def test_rows_name_the_primitive_and_record_the_effective_count():
     rows = measure(
-        make_config,
         "workload=eventloop",
         "executor=threads",
         "workers=2",

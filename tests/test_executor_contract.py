@@ -5,11 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from hpexp.cli.app import conf_dir
-from hpexp.cli.build import _build
+from hpexp.cli.api import composed, conf_dir
+from hpexp.cli.build import build_plugin
 from hpexp.core.executor import Executor
 from hpexp.testing.executor_contract import ExecutorContract
 
@@ -20,10 +19,8 @@ BUILT_IN = sorted(path.stem for path in (conf_dir() / "executor").glob("*.yaml")
 def from_config(name: str, workers: int) -> Executor:
     """The executor ``executor=<name>`` builds, composed from ``conf/`` as the CLI composes it
     (so a variant such as ``uvloop`` gets its base option's keys)."""
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"executor={name}"])
-    params = OmegaConf.to_container(cfg.executor)
-    return _build("executor", params, Executor, workers=workers)
+    params = OmegaConf.to_container(composed(f"executor={name}").executor)
+    return build_plugin("executor", params, Executor, workers=workers)
 
 
 def test_every_built_in_executor_is_here():

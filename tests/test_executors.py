@@ -35,9 +35,8 @@ EXECUTORS = [
 
 @pytest.mark.parametrize("impl", ["python", "numpy"])
 @pytest.mark.parametrize(("executor", "extra"), EXECUTORS)
-def test_every_executor_estimates_pi(make_config, executor, extra, impl):
+def test_every_executor_estimates_pi(executor, extra, impl):
     rows = measure(
-        make_config,
         f"executor={executor}",
         *extra,
         f"workload.impl={impl}",
@@ -58,10 +57,9 @@ def test_every_executor_estimates_pi(make_config, executor, extra, impl):
         assert row["workload.impl"] == impl
 
 
-def test_same_seed_gives_the_same_estimate_on_every_executor(make_config):
+def test_same_seed_gives_the_same_estimate_on_every_executor():
     estimates = {
         (executor, *extra): measure(
-            make_config,
             f"executor={executor}",
             *extra,
             "workload.samples=60000",
@@ -76,22 +74,21 @@ def test_same_seed_gives_the_same_estimate_on_every_executor(make_config):
     assert len(set(estimates.values())) == 1, estimates
 
 
-def test_executors_record_the_limits_they_set(make_config):
-    pool = measure(make_config, "executor=pool", "workers=3", "workload.samples=3000", "repeats=1")
+def test_executors_record_the_limits_they_set():
+    pool = measure("executor=pool", "workers=3", "workload.samples=3000", "repeats=1")
     assert pool[0]["executor.max_workers"] == 3
     assert pool[0]["executor.chunksize"] == 1
     assert pool[0]["executor.start_method"] in {"fork", "spawn", "forkserver"}
     joblib_rows = measure(
-        make_config, "executor=joblib", "workers=2", "workload.samples=3000", "workload.chunks=10"
+        "executor=joblib", "workers=2", "workload.samples=3000", "workload.chunks=10"
     )
     assert joblib_rows[0]["executor.n_jobs"] == 2
     assert joblib_rows[0]["executor.batch_size"] == "5"
     assert joblib_rows[0]["version.joblib"]
 
 
-def test_setup_is_timed_outside_wall(make_config):
+def test_setup_is_timed_outside_wall():
     rows = measure(
-        make_config,
         "executor=pool",
         "executor.start_method=spawn",
         "workers=2",
@@ -180,9 +177,8 @@ def test_the_pool_dispatches_the_chunksize_it_records(chunksize, expected):
     assert len(set(pids)) > 1, "more than one worker took a chunk"
 
 
-def test_joblib_records_auto_batching_as_auto(make_config):
+def test_joblib_records_auto_batching_as_auto():
     rows = measure(
-        make_config,
         "executor=joblib",
         "executor.batch_size=auto",
         "workers=2",
@@ -194,11 +190,10 @@ def test_joblib_records_auto_batching_as_auto(make_config):
     assert rows[0]["executor.batch_size"] == "auto"
 
 
-def test_the_global_start_method_is_never_changed(make_config):
+def test_the_global_start_method_is_never_changed():
     before = multiprocessing.get_start_method(allow_none=True)
     for method in ("spawn", "forkserver"):
         rows = measure(
-            make_config,
             "executor=pool",
             f"executor.start_method={method}",
             "workers=1",
@@ -210,9 +205,9 @@ def test_the_global_start_method_is_never_changed(make_config):
     assert multiprocessing.get_start_method(allow_none=True) == before
 
 
-def test_rows_record_the_machine_they_ran_on(make_config):
+def test_rows_record_the_machine_they_ran_on():
     started = datetime.now(UTC)
-    (row,) = measure(make_config, "workload.samples=2000", "repeats=1", "warmup=0")
+    (row,) = measure("workload.samples=2000", "repeats=1", "warmup=0")
     assert started <= row["started_at"] <= datetime.now(UTC)
     assert row["hostname"] == socket.gethostname()
     assert row["cpu_count"] == os.cpu_count()

@@ -195,12 +195,12 @@ def test_time_and_speedup_figures_draw_the_summary():
     assert "2 CPUs" in lines, "the machine's CPU count is marked"
 
 
-def test_shared_array_figure_shows_time_and_memory_per_share(make_config, tmp_path):
+def test_shared_array_figure_shows_time_and_memory_per_share(tmp_path):
     size = ["workload=shared_array", "workload.size=200000", "executor=pool", "workers=2"]
     rows = [
         row
         for share in ("pickle", "shared_memory")
-        for row in measure(make_config, *size, f"workload.share={share}", "repeats=3", "warmup=0")
+        for row in measure(*size, f"workload.share={share}", "repeats=3", "warmup=0")
     ]
     frame = pd.DataFrame(rows).assign(workload="shared_array")  # as the CLI names the rows
     figure = shared_array_time_and_memory(frame)
@@ -213,13 +213,13 @@ def test_shared_array_figure_shows_time_and_memory_per_share(make_config, tmp_pa
     assert tmp_path / "shared_array_time_and_memory.png" in paths
 
 
-def test_kernel_figures_show_speedup_over_python_and_scaling_per_impl(make_config, tmp_path):
+def test_kernel_figures_show_speedup_over_python_and_scaling_per_impl(tmp_path):
     grid = ["workload=julia", "workload.width=60", "workload.max_iterations=40", "repeats=2"]
     rows = []
     # two executors give two panels; serial, not a pool, spares starting 10 pools of workers
     for executor, workers, impl in itertools.product(("threads", "serial"), (1, 2), IMPLS):
         cell = [f"executor={executor}", f"workers={workers}", f"workload.impl={impl}"]
-        job = measure(make_config, *grid, *cell)
+        job = measure(*grid, *cell)
         rows += [{**row, "executor": executor} for row in job]
     frame = pd.DataFrame(rows).assign(workload="julia")
     summary = hpexp.summarize(frame)

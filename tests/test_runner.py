@@ -11,6 +11,7 @@ from hpexp import Outcome, Workload
 from hpexp.core.trials import Job, TrialTimeout, run_trials, time_limit
 from hpexp.executors.process_pool import ProcessPoolExecutor
 from hpexp.executors.serial import SerialExecutor
+from tests.conftest import own_processes
 
 
 class Counted(Workload):
@@ -53,13 +54,14 @@ def test_a_timeout_row_and_every_pool_worker_stopped():
     job = Job(
         Counted(hang_s=60), executor, workers=2, repeats=2, warmup=0, seed=0, trial_timeout_s=1.0
     )
+    before = own_processes()
     started = time.monotonic()
     trials = run_trials(job).trials
     assert time.monotonic() - started < 10
     assert [trial.status for trial in trials] == ["timeout"]
     assert "trial_timeout_s=1" in trials[0].error
-    workers = [p for p in psutil.Process().children(recursive=True) if p.status() != "zombie"]
-    assert all("resource_tracker" in " ".join(p.cmdline()) for p in workers), workers
+    left = [p for p in own_processes() - before if p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, "every pool worker the job started is stopped"
 
 
 class OuterAlarm(Exception):

@@ -67,7 +67,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _build(group: str, params: dict[str, Any], base: type, **kwargs: Any) -> Any:
+def build_plugin(group: str, params: dict[str, Any], base: type, **kwargs: Any) -> Any:
     """Import the group's ``_target_``, check it is a ``base``, and call it with the values."""
     key, target = f"{group}._target_", params.get("_target_", "")
     try:
@@ -103,8 +103,8 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     quiet_wait_s = require_seconds("quiet_wait_s", cfg.quiet_wait_s, zero_ok=True)
     workload_params = _plain("workload", cfg.workload)
     executor_params = _plain("executor", cfg.executor)
-    workload = _build("workload", workload_params, Workload)
-    executor = _build("executor", executor_params, Executor, workers=workers)
+    workload = build_plugin("workload", workload_params, Workload)
+    executor = build_plugin("executor", executor_params, Executor, workers=workers)
     columns = {
         **identity,
         "workers": workers,

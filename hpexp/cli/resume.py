@@ -1,8 +1,8 @@
 """Resuming a sweep: Hydra has no such feature, so hpexp adds it in two small steps.
 
-1. Before Hydra starts, ``resume=true`` with ``-m`` finds the newest earlier sweep whose
+1. Before the sweep starts, ``resume=true`` finds the newest earlier sweep whose
    ``multirun.yaml`` recorded exactly the same overrides (same order, so the same job numbers)
-   and points Hydra at it with ``hydra.sweep.dir=...``.
+   and the sweep runs in its dir.
 2. Each job then skips itself if its dir already holds complete results for the same overrides
    and the same resolved config (``config_hash``, made here; the check is
    :func:`hpexp.results.resume.complete_results`); a missing, failed, timed-out or stale job
@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hydra._internal.utils import get_args_parser
 from omegaconf import DictConfig, OmegaConf
 
 from hpexp.core.errors import ConfigError
@@ -51,13 +50,6 @@ def _measured(overrides: list[str], run_only: list[str]) -> list[str]:
     return [o for o in overrides if _key(o) not in run_only and not _key(o).startswith("hydra.")]
 
 
-def _results_root(overrides: list[str], base: DictConfig) -> Path:
-    for override in overrides:
-        if _key(override) == "results_dir":
-            return Path(override.split("=", 1)[1])
-    return Path(base.get("results_dir", "results"))
-
-
 def _recorded_overrides(multirun_yaml: Path) -> list[str] | None:
     try:
         recorded = OmegaConf.load(multirun_yaml).hydra.overrides.task
@@ -66,35 +58,15 @@ def _recorded_overrides(multirun_yaml: Path) -> list[str] | None:
     return [str(o) for o in recorded]
 
 
-def with_resumed_sweep_dir(argv: list[str], conf_dir: Path) -> list[str]:
-    """``argv`` with ``hydra.sweep.dir=<earlier sweep>`` among its overrides when it resumes.
+def earlier_sweep_dir(overrides: list[str], config: DictConfig) -> Path | None:
+    """The newest earlier sweep with the same measured overrides, when ``config`` resumes.
 
-    Hydra's parser takes the overrides as one contiguous run of arguments, so the new one goes
-    right before the user's first override.
+    None when it does not resume, or names its own ``hydra.sweep.dir`` (resumed in place).
     """
-    override = _sweep_dir_override(argv, conf_dir)
-    if override is None:
-        return argv
-    first = next(i for i, arg in enumerate(argv) if "=" in arg and not arg.startswith("-"))
-    return [*argv[:first], override, *argv[first:]]
-
-
-def _sweep_dir_override(argv: list[str], conf_dir: Path) -> str | None:
-    """``hydra.sweep.dir=<earlier sweep>`` when ``argv`` asks to resume, else None."""
-    args, _ = get_args_parser().parse_known_args(argv)
-    overrides = list(args.overrides or [])
-    resume = [o.split("=", 1)[1].lower() for o in overrides if _key(o) == "resume"]
-    if not resume or resume[-1] != "true":
+    if not config.resume or any(_key(o) == "hydra.sweep.dir" for o in overrides):
         return None
-    if not args.multirun:
-        raise ConfigError(
-            "resume", True, "true only with -m (resume re-runs a sweep's missing jobs)"
-        )
-    if any(_key(o) == "hydra.sweep.dir" for o in overrides):
-        return None
-    base = OmegaConf.load(conf_dir / "config.yaml")
-    run_only = run_only_keys(base.hydra)
-    root = _results_root(overrides, base)
+    run_only = run_only_keys(config.hydra)
+    root = Path(config.results_dir)
     wanted = _measured(overrides, run_only)
     candidates = sorted(
         (f.parent for f in (root / "sweeps").glob("*/*/multirun.yaml")),
@@ -104,7 +76,7 @@ def _sweep_dir_override(argv: list[str], conf_dir: Path) -> str | None:
     for sweep_dir in candidates:
         recorded = _recorded_overrides(sweep_dir / "multirun.yaml")
         if recorded is not None and _measured(recorded, run_only) == wanted:
-            return f"hydra.sweep.dir={sweep_dir.as_posix()}"
+            return sweep_dir
     raise ConfigError(
         "resume", True, f"a sweep with the same overrides under {root / 'sweeps'} (none found)"
     )
