@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import hpexp
+from hpexp.results.layout import SWEEP_FILE, discard_bookkeeping
 from hpexp.results.resume import complete_results
 from hpexp.results.schema import REQUIRED
-from hpexp.results.store import SWEEP_FILE, discard_bookkeeping, to_frame, write_atomic
+from hpexp.results.store import to_frame, write_atomic
 
 
 def rows(sweep_id, job, n=2, **extra):

@@ -152,7 +152,7 @@ def _hydra(config_dir: str | os.PathLike[str] | None) -> Iterator["Hydra"]:
 
 
 def _run(hydra: "Hydra", overrides: list[str], report: RunReport) -> None:
-    from hpexp.results.store import JOB_FILE
+    from hpexp.results.layout import JOB_FILE
 
     done = hydra.run(CONFIG_NAME, JobFunction(report), [*overrides, "hydra.mode=RUN"])
     frame = done.return_value
@@ -206,7 +206,7 @@ def _locked(sweep_dir: Path) -> Any:
     """
     import fasteners
 
-    from hpexp.results.store import LOCK_FILE
+    from hpexp.results.layout import LOCK_FILE
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
     lock = fasteners.InterProcessLock(sweep_dir / LOCK_FILE)
@@ -220,7 +220,8 @@ def _finish_sweep(config: "DictConfig", sweep_dir: Path, report: RunReport) -> N
     sweep, and after an interrupt for the jobs that finished."""
     from hpexp.analysis.verdict import by_workload
     from hpexp.cli.report import write_sweep_report
-    from hpexp.results.store import SWEEP_FILE, discard_bookkeeping, load_results, write_atomic
+    from hpexp.results.layout import SWEEP_FILE, discard_bookkeeping
+    from hpexp.results.store import load_results, write_atomic
 
     frame = load_results(sweep_dir)
     if runs_elsewhere(launcher_of(config.hydra)):

@@ -72,7 +72,7 @@ class JobFunction:
                 )
             planned = build_job(cfg, columns, Progress(label, enabled=cfg.progress))
         except Exception as exc:
-            from hpexp.results.store import discard_bookkeeping
+            from hpexp.results.layout import discard_bookkeeping
 
             discard_bookkeeping(job_dir, Path(cfg.results_dir))
             refused = isinstance(exc, ConfigError)
@@ -89,7 +89,8 @@ class JobFunction:
         self, rows: list[dict[str, Any]], trace: str | None, job_dir: Path, hydra_cfg: Any
     ) -> "pd.DataFrame | None":
         """The job's rows, written in its dir with the traceback of the failure that ended it."""
-        from hpexp.results.store import JOB_FILE, ResultsNotWritten, write_job_results
+        from hpexp.results.layout import JOB_FILE
+        from hpexp.results.store import ResultsNotWritten, write_job_results
 
         (job_dir / TRACEBACK_FILE).unlink(missing_ok=True)
         if trace:

@@ -8,7 +8,6 @@ own), so no row is read twice and none that is still on disk is lost.
 
 import json
 import os
-import shutil
 import tempfile
 import warnings
 from collections.abc import Iterable
@@ -19,16 +18,10 @@ import pandas as pd
 import pyarrow as pa
 
 from hpexp.core.errors import HpexpError, one_line
+from hpexp.results.layout import JOB_FILE, SWEEP_FILE
 from hpexp.results.schema import BY_NAME, REQUIRED, ordered
 
-JOB_FILE = "results.parquet"
-SWEEP_FILE = "sweep.parquet"
-
 SORT_KEY = ["started_at", "sweep_id", "job", "repeat"]
-#: held by the process running a sweep, so a second sweep on the same dir is refused
-LOCK_FILE = ".hpexp.lock"
-#: what Hydra (and hpexp's lock) write in a run, sweep or job dir before any job has measured
-HYDRA_BOOKKEEPING = (".hydra", "hpexp.log", "multirun.yaml", LOCK_FILE)
 
 
 def to_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
@@ -182,25 +175,3 @@ def load_results(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
         return empty_frame()
     frame = conform(pd.concat(frames, ignore_index=True, sort=False))
     return frame.sort_values(SORT_KEY, kind="stable", ignore_index=True)
-
-
-def discard_bookkeeping(directory: Path, results_root: Path) -> None:
-    """Remove Hydra's files from a dir that got no results, then the dirs this leaves empty.
-
-    Only Hydra's own files are removed, and only empty dirs strictly inside ``results_root``, so
-    nothing a user or another job wrote is ever lost (nor the results root, nor the cwd).
-    """
-    for name in HYDRA_BOOKKEEPING:
-        target = directory / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        else:
-            target.unlink(missing_ok=True)
-    root = results_root.resolve()
-    for parent in (directory.resolve(), *directory.resolve().parents):
-        if parent == root or not parent.is_relative_to(root):
-            break
-        try:
-            parent.rmdir()
-        except OSError:
-            break
