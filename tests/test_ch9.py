@@ -16,9 +16,10 @@ import hpexp
 from hpexp.core import shared
 from hpexp.core.errors import ConfigError
 from hpexp.core.trials import Job, run_trials
-from hpexp.executors.mp_pipe import PipeExecutor, deal
-from hpexp.executors.mp_pool import DummyPoolExecutor, MultiprocessingPoolExecutor, stdlib_chunksize
-from hpexp.executors.mp_queue import QueueExecutor
+from hpexp.executors.mp_dummy import MpDummyExecutor
+from hpexp.executors.mp_pipe import MpPipeExecutor, deal
+from hpexp.executors.mp_pool import MpPoolExecutor, stdlib_chunksize
+from hpexp.executors.mp_queue import MpQueueExecutor
 from hpexp.workloads.counter.workload import Counter
 from hpexp.workloads.prime_check.flags import raw_value_flags
 from hpexp.workloads.prime_check.workload import PrimeCheck, is_prime_reference, split
@@ -164,10 +165,10 @@ def test_the_stdlib_chunksize_is_recorded():
     assert stdlib_chunksize("map", 100, 2) == 13  # ceil(100 / 8), as Pool.map computes it
     assert stdlib_chunksize("map", 3, 2) == 1
     assert stdlib_chunksize("imap", 100, 2) == 1
-    executor = MultiprocessingPoolExecutor(2, method="map")
+    executor = MpPoolExecutor(2, method="map")
     assert executor.settings(100)["chunksize"] == 13
-    assert MultiprocessingPoolExecutor(2, chunksize=7).settings(100)["chunksize"] == 7
-    assert QueueExecutor(2, batch=4).settings(10)["queue_items"] == 3
+    assert MpPoolExecutor(2, chunksize=7).settings(100)["chunksize"] == 7
+    assert MpQueueExecutor(2, batch=4).settings(10)["queue_items"] == 3
 
 
 def test_tasks_are_dealt_round_robin_or_in_blocks():
@@ -179,10 +180,10 @@ def test_tasks_are_dealt_round_robin_or_in_blocks():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: MultiprocessingPoolExecutor(2),
-        lambda: MultiprocessingPoolExecutor(2, method="imap_unordered", start_method="spawn"),
-        lambda: QueueExecutor(2, feeder="thread"),
-        lambda: PipeExecutor(2, deal="round_robin"),
+        lambda: MpPoolExecutor(2),
+        lambda: MpPoolExecutor(2, method="imap_unordered", start_method="spawn"),
+        lambda: MpQueueExecutor(2, feeder="thread"),
+        lambda: MpPipeExecutor(2, deal="round_robin"),
     ],
     ids=["mp_pool", "mp_pool-spawn", "mp_queue", "mp_pipe"],
 )
@@ -196,7 +197,7 @@ def test_a_killed_worker_is_an_error_row_not_a_hang(make):
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: MultiprocessingPoolExecutor(2), lambda: QueueExecutor(2), lambda: PipeExecutor(2)],
+    [lambda: MpPoolExecutor(2), lambda: MpQueueExecutor(2), lambda: MpPipeExecutor(2)],
     ids=["mp_pool", "mp_queue", "mp_pipe"],
 )
 def test_a_hung_worker_times_out_and_is_stopped(make):
@@ -207,9 +208,9 @@ def test_a_hung_worker_times_out_and_is_stopped(make):
 
 def test_results_come_back_in_task_order_whatever_the_method():
     for method in ("map", "imap", "imap_unordered", "apply_async"):
-        with MultiprocessingPoolExecutor(2, method=method, chunksize=3) as executor:
+        with MpPoolExecutor(2, method=method, chunksize=3) as executor:
             assert list(executor.map(abs, range(0, -20, -1))) == list(range(20))
-        with DummyPoolExecutor(3, method=method) as executor:
+        with MpDummyExecutor(3, method=method) as executor:
             assert list(executor.map(pow, range(8), [2] * 8)) == [i * i for i in range(8)]
 
 

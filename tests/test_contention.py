@@ -99,7 +99,8 @@ def test_the_verdict_and_the_table_say_which_configuration_was_contended_and_why
 
 
 def test_a_pool_job_beside_a_cpu_burner_is_marked_contended():
-    overrides = ["workload=pi", "workload.samples=1500000", "executor=pool", "workers=2"]
+    # about 0.3 s a run on a quiet machine: the 3 runs add up to more than MIN_TIMED_S
+    overrides = ["workload=pi", "workload.samples=5000000", "executor=pool", "workers=2"]
     with cpu_burner():
         rows = measure(*overrides, "repeats=3", "warmup=0")
     frame = to_frame(rows)

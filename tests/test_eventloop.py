@@ -12,7 +12,7 @@ from hpexp.executors.asyncio_loop import AsyncioExecutor
 from hpexp.executors.dask_executor import DaskExecutor
 from hpexp.executors.gevent_pool import GeventExecutor
 from hpexp.executors.joblib_parallel import JoblibExecutor
-from hpexp.executors.process_pool import ProcessPoolExecutor
+from hpexp.executors.pool import PoolExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.threads import ThreadsExecutor
 from hpexp.executors.tornado_loop import TornadoExecutor
@@ -41,7 +41,7 @@ EXECUTORS = {
         ("submit + add_done_callback", "submit + wait"),
     ),
     "pool": (
-        lambda: ProcessPoolExecutor(2),
+        lambda: PoolExecutor(2),
         CROSSING_CALLS,
         ("submit + add_done_callback", "submit + wait"),
     ),

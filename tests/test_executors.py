@@ -16,7 +16,7 @@ from hpexp.core.errors import ConfigError
 from hpexp.core.model import Model
 from hpexp.core.trials import Job, run_trials
 from hpexp.executors.joblib_parallel import JoblibExecutor
-from hpexp.executors.process_pool import ProcessPoolExecutor
+from hpexp.executors.pool import PoolExecutor
 from hpexp.executors.serial import SerialExecutor
 from hpexp.executors.threads import ThreadsExecutor
 from hpexp.workloads.pi import MonteCarloPi
@@ -169,7 +169,7 @@ class WhereTasksRan(Workload):
 def test_the_pool_dispatches_the_chunksize_it_records(chunksize, expected):
     """10 tasks on 3 workers: null is ceil(10 / 3) = 4; the worker of each chunk runs it whole."""
     workload = WhereTasksRan(10)
-    with ProcessPoolExecutor(3, chunksize=chunksize) as pool:
+    with PoolExecutor(3, chunksize=chunksize) as pool:
         pids = pool.run(workload, workload.tasks(3, 0))
         assert pool.settings(10)["chunksize"] == expected
     chunks = [pids[start : start + expected] for start in range(0, 10, expected)]
@@ -241,7 +241,7 @@ POOL_REFUSALS = [
 @pytest.mark.parametrize(
     ("executor", "kwargs", "message"),
     [(JoblibExecutor, *case) for case in JOBLIB_REFUSALS]
-    + [(ProcessPoolExecutor, *case) for case in POOL_REFUSALS],
+    + [(PoolExecutor, *case) for case in POOL_REFUSALS],
 )
 def test_bad_executor_values_are_refused_in_one_line(executor, kwargs, message):
     with pytest.raises(ConfigError) as refused:
@@ -269,7 +269,7 @@ def test_good_executor_values_are_kept_and_recorded():
     on_dask = JoblibExecutor(2, backend="dask", address="tcp://127.0.0.1:8786")
     assert on_dask.settings(4)["cluster"] == "existing"
     assert on_dask.settings(4)["n_jobs"] is None, "unknown until connected"
-    pool = ProcessPoolExecutor(2)
+    pool = PoolExecutor(2)
     assert pool.start_method == multiprocessing.get_all_start_methods()[0]
     assert pool.settings(9) == {"max_workers": 2, "start_method": pool.start_method, "chunksize": 5}
-    assert ProcessPoolExecutor(2, chunksize=3).settings(100)["chunksize"] == 3
+    assert PoolExecutor(2, chunksize=3).settings(100)["chunksize"] == 3

@@ -44,6 +44,25 @@ def job_dirs(project):
     return sweep, {int(p.name): p for p in sweep.iterdir() if p.is_dir() and p.name.isdigit()}
 
 
+#: every executor whose workers run in this process or in processes of its own (dask's
+#: cluster sends its tracebacks itself, and test_dask runs it)
+TRACED = "serial,threads,pool,joblib,asyncio,tornado,gevent,mp_pool,mp_dummy,mp_queue,mp_pipe"
+
+
+def test_a_tasks_traceback_reaches_traceback_txt_from_every_executor(project):
+    result = faulty(
+        project, "workload.fail=raise", f"executor={TRACED}", "repeats=1", "warmup=0", "-m"
+    )
+    assert result.returncode == 1, result.stderr
+    _, jobs = job_dirs(project)
+    assert len(jobs) == len(TRACED.split(","))
+    for job, executor in zip(sorted(jobs), TRACED.split(","), strict=True):
+        trace = (jobs[job] / "traceback.txt").read_text()
+        assert 'faulty.py", line' in trace, (executor, trace)
+        assert 'raise ValueError(f"task {task} failed on purpose")' in trace, (executor, trace)
+        assert trace.rstrip().endswith("ValueError: task 0 failed on purpose"), (executor, trace)
+
+
 def test_failed_jobs_are_recorded_and_the_sweep_goes_on(project):
     result = faulty(project, "workload.fail=none,raise,wrong,none", "repeats=2", "-m")
     assert result.returncode == 1

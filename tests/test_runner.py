@@ -9,7 +9,7 @@ import pytest
 
 from hpexp import Outcome, Workload
 from hpexp.core.trials import Job, TrialTimeout, run_trials, time_limit
-from hpexp.executors.process_pool import ProcessPoolExecutor
+from hpexp.executors.pool import PoolExecutor
 from hpexp.executors.serial import SerialExecutor
 from tests.conftest import own_processes
 
@@ -50,7 +50,7 @@ def test_no_warmup_means_only_the_measured_runs():
 
 
 def test_a_timeout_row_and_every_pool_worker_stopped():
-    executor = ProcessPoolExecutor(2)
+    executor = PoolExecutor(2)
     job = Job(
         Counted(hang_s=60), executor, workers=2, repeats=2, warmup=0, seed=0, trial_timeout_s=1.0
     )
@@ -164,8 +164,6 @@ def test_a_failure_before_measuring_is_one_unmeasured_trial():
 
 
 def test_the_pool_settings_come_with_the_trials():
-    result = run_trials(
-        Job(Judged(), ProcessPoolExecutor(2), workers=2, repeats=1, warmup=0, seed=0)
-    )
+    result = run_trials(Job(Judged(), PoolExecutor(2), workers=2, repeats=1, warmup=0, seed=0))
     assert result.settings["max_workers"] == 2
     assert result.settings["chunksize"] == 1, "two tasks on two workers"

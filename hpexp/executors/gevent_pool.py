@@ -20,6 +20,7 @@ from typing import Any
 from hpexp.core.executor import STARTUP_TIMEOUT_S, BatchExecutor, started
 from hpexp.core.model import Model
 from hpexp.core.processes import stop_child
+from hpexp.core.remote import Failure
 from hpexp.core.workload import Workload
 from hpexp.executors.gevent_child import CHILD_MAIN
 
@@ -80,14 +81,14 @@ class GeventExecutor(BatchExecutor):
                 if timeout is not None and waited >= timeout:
                     self.shutdown()  # a late reply would be read as the next request's
                     raise GeventRunError(f"no reply from the gevent child within {timeout} s")
-            status, value = pickle.loads(conn.recv_bytes())
+            reply = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             code = stop_child(process)
             self.shutdown()
             raise GeventRunError(f"the gevent child exited (code {code})") from None
-        if status != "ok":
-            raise value if isinstance(value, BaseException) else GeventRunError(value)
-        return value
+        if isinstance(reply, Failure):
+            reply.raised()
+        return reply
 
     def run(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
         """Ship the workload and tasks to the child, which picks native or generic itself."""

@@ -19,6 +19,7 @@ from hpexp.core.worker import checked_start_method
 from hpexp.executors.mp_workers import (
     POLL_S,
     STOP,
+    Message,
     Runs,
     WorkerDied,
     Workers,
@@ -40,7 +41,7 @@ def deal(count: int, workers: int, how: str) -> list[list[int]]:
     ]
 
 
-class PipeExecutor(Executor):
+class MpPipeExecutor(Executor):
     """``workers`` processes, each answering the messages on its own Pipe."""
 
     model = Model.batches
@@ -85,12 +86,12 @@ class PipeExecutor(Executor):
         shares = deal(len(items), self.workers, self.deal)
         run = self._runs.announce(fn, star, False, workers.controls)
         for conn, share in zip(self._conns, shares, strict=True):
-            conn.send((0, run, [items[i] for i in share]))
+            conn.send(Message(0, run, [items[i] for i in share]))
         deadline = None if timeout is None else time.monotonic() + timeout
         results: list[Any] = [None] * len(items)
         for conn, share in zip(self._conns, shares, strict=True):
-            _, values = unpack(self._reply(conn, workers, deadline))
-            for index, value in zip(share, values, strict=True):
+            reply = unpack(self._reply(conn, workers, deadline))
+            for index, value in zip(share, reply.value, strict=True):
                 results[index] = value
         return iter(results)
 

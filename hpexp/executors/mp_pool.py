@@ -1,4 +1,5 @@
-"""``multiprocessing.Pool`` and its thread twin ``multiprocessing.dummy.Pool`` (the book's ch. 9).
+"""``multiprocessing.Pool`` (the book's ch. 9), and the Pool API its thread twin shares
+(:mod:`hpexp.executors.mp_dummy`).
 
 Both offer the Pool API: ``method`` picks how a run's tasks are dispatched (``map``, ``imap``,
 ``imap_unordered`` or one ``apply_async`` per task), and ``chunksize: null`` keeps the stdlib's
@@ -13,7 +14,6 @@ worker fails the run with :class:`WorkerDied` instead of hanging it.
 import concurrent.futures
 import functools
 import multiprocessing
-import multiprocessing.dummy
 import multiprocessing.pool
 import os
 import time
@@ -135,7 +135,7 @@ class PoolApiExecutor(Executor):
             pool.join()
 
 
-class MultiprocessingPoolExecutor(PoolApiExecutor):
+class MpPoolExecutor(PoolApiExecutor):
     """``multiprocessing.get_context(start_method).Pool(workers)``, every worker up in setup.
 
     ``maxtasksperchild`` (null = never) makes the pool replace each worker after that many tasks.
@@ -202,13 +202,3 @@ class MultiprocessingPoolExecutor(PoolApiExecutor):
             lock.release()
         super().shutdown(wait, cancel_futures=cancel_futures)
         self._processes = {}
-
-
-class DummyPoolExecutor(PoolApiExecutor):
-    """``multiprocessing.dummy.Pool(workers)``: threads behind the Pool API, for I/O work."""
-
-    model = Model.threads
-    workers_in_this_process = True
-
-    def start(self) -> None:
-        self._pool = multiprocessing.dummy.Pool(self.workers)

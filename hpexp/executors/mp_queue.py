@@ -38,8 +38,9 @@ def batches(items: list[Any], size: int) -> Iterator[tuple[int, list]]:
         yield start, list(islice(iterator, size))
 
 
-class QueueExecutor(Executor):
-    """``workers`` processes taking ``(index, run, task or batch)`` items from one Queue."""
+class MpQueueExecutor(Executor):
+    """``workers`` processes taking :class:`~hpexp.executors.mp_workers.Message` items (a task
+    or a batch each) from one Queue."""
 
     model = Model.batches
     starts_its_workers = True
@@ -92,9 +93,9 @@ class QueueExecutor(Executor):
         single = chunksize == 1
         run = self._runs.announce(fn, star, single, workers.controls)
         messages: list[Message] = (
-            [(index, run, item) for index, item in enumerate(items)]
+            [Message(index, run, item) for index, item in enumerate(items)]
             if single
-            else [(start, run, batch) for start, batch in batches(items, chunksize)]
+            else [Message(start, run, batch) for start, batch in batches(items, chunksize)]
         )
         if self.feeder == "thread":
             feeding = threading.Thread(target=self._feed, args=(messages,), daemon=True)

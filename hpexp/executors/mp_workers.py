@@ -2,9 +2,10 @@
 executors: started in setup, each told what to run one message at a time, stopped with one
 poison pill each (the book's ``primes_queue.py``), killed if they linger.
 
-A message is ``(index, run, batch)``: run the function of run number ``run`` over ``batch``
-(a list of tasks, or of argument tuples when the function takes several); the reply is
-``(index, "ok", results)`` or ``(index, "error", exception)``. Each worker gets each run's
+A :class:`Message` says: run the function of run number ``run`` over ``payload`` (a list of
+tasks, or of argument tuples when the function takes several); its :class:`Reply` holds the
+results, or the task's :class:`~hpexp.core.remote.Failure` (its exception and the worker's
+traceback). Each worker gets each run's
 function once, on a control queue of its own, and unpickles it once: pickled into every tiny
 task, ``workload.run`` would cost more than the task (the hand-written Queue script of
 ``benchmarks/ch9_dispatch.py`` sends bare numbers).
@@ -13,16 +14,15 @@ task, ``workload.run`` would cost more than the task (the hand-written Queue scr
 import multiprocessing
 import multiprocessing.connection
 import os
-import pickle
 import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from typing import Any
+from typing import Any, NamedTuple
 
-from hpexp.core.errors import one_line
 from hpexp.core.executor import STARTUP_TIMEOUT_S
 from hpexp.core.processes import GRACE_S
+from hpexp.core.remote import Failure
 from hpexp.core.worker import Handed, start_worker
 
 #: the poison pill: a worker that gets it exits
@@ -30,19 +30,34 @@ STOP = None
 #: how often a waiting parent looks at its workers
 POLL_S = 0.1
 
-Message = tuple[int, int, Any]
-Reply = tuple[int, Any]
+
+class Message(NamedTuple):
+    """Run the function of run number ``run`` over ``payload``; reply with ``index``."""
+
+    index: int
+    run: int
+    payload: Any
+
+
+class Reply(NamedTuple):
+    """The results of a message (or its failure), and the index of its first task."""
+
+    index: int
+    value: Any
+
+
+class Announcement(NamedTuple):
+    """On a worker's control queue: the function of run number ``number``, and how its tasks
+    are given (``star``: argument tuples; ``single``: one task per message, not a list)."""
+
+    number: int
+    fn: Callable[..., Any]
+    star: bool
+    single: bool
 
 
 class WorkerDied(RuntimeError):
     """A worker process exited while the run waited for its replies."""
-
-
-class Failed:
-    """A reply's value when the batch raised: the exception travels inside it."""
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
 
 
 class Runs:
@@ -58,7 +73,7 @@ class Runs:
     def announce(self, fn: Callable[..., Any], star: bool, single: bool, controls: list) -> int:
         self.number += 1
         for control in controls:
-            control.put((self.number, fn, star, single))
+            control.put(Announcement(self.number, fn, star, single))
         return self.number
 
 
@@ -67,12 +82,12 @@ class Functions:
 
     def __init__(self, control: Any) -> None:
         self.control = control
-        self.number, self.fn, self.star, self.single = 0, None, False, False
+        self.current: Announcement | None = None
 
-    def of(self, number: int) -> "Functions":
-        while self.number != number:
-            self.number, self.fn, self.star, self.single = self.control.get()
-        return self
+    def of(self, number: int) -> Announcement:
+        while self.current is None or self.current.number != number:
+            self.current = self.control.get()
+        return self.current
 
 
 def tasks_of(iterables: tuple[Iterable[Any], ...]) -> tuple[list[Any], bool]:
@@ -83,20 +98,17 @@ def tasks_of(iterables: tuple[Iterable[Any], ...]) -> tuple[list[Any], bool]:
 
 
 def answer(message: Message, functions: Functions) -> Reply:
-    """Run one message's task or batch; an exception that cannot be pickled travels as text."""
-    index, number, payload = message
+    """Run one message's task or batch; a failure travels with the worker's traceback."""
+    payload = message.payload
     try:
-        run = functions.of(number)
+        run = functions.of(message.run)
         fn = run.fn
         if run.single:
-            return index, fn(*payload) if run.star else fn(payload)
-        return index, [fn(*args) for args in payload] if run.star else [fn(t) for t in payload]
+            return Reply(message.index, fn(*payload) if run.star else fn(payload))
+        results = [fn(*args) for args in payload] if run.star else [fn(t) for t in payload]
+        return Reply(message.index, results)
     except Exception as exc:
-        try:
-            pickle.dumps(exc)
-        except Exception:
-            return index, Failed(RuntimeError(one_line(exc)))
-        return index, Failed(exc)
+        return Reply(message.index, Failure.of(exc))
 
 
 def queue_worker(
@@ -120,12 +132,11 @@ def pipe_worker(hpexp_pid: int, handed: Handed, ready: Any, control: Any, conn: 
         return
 
 
-def unpack(reply: Reply) -> tuple[int, Any]:
-    """A reply's index and value, or the task's own exception raised here."""
-    index, value = reply
-    if isinstance(value, Failed):
-        raise value.exc
-    return index, value
+def unpack(reply: Reply) -> Reply:
+    """The reply, or the task's own exception raised here."""
+    if isinstance(reply.value, Failure):
+        reply.value.raised()
+    return reply
 
 
 class Workers:
@@ -178,7 +189,7 @@ class Workers:
                 try:
                     self.check(wait_s=GRACE_S)
                 except WorkerDied as died:
-                    replies.put((-1, Failed(died)))
+                    replies.put(Reply(-1, Failure(died)))
 
         self._watcher = threading.Thread(target=watch, name="worker-deaths", daemon=True)
         self._watcher.start()

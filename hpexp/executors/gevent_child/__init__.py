@@ -47,8 +47,9 @@ CHILD_MAIN = (
 def serve(fd: int, workers: int) -> None:
     """Answer ``("run", workload, tasks)`` and ``("map", fn, items)`` requests until ``None``.
 
-    Replies are ``("ok", results)`` or ``("error", exception)``: the task's own exception, so the
-    parent raises what a thread or process pool would (its text where it cannot be pickled).
+    A reply holds the results, or the task's :class:`~hpexp.core.remote.Failure`: its own
+    exception (its text where it cannot be pickled) and traceback, so the parent raises what a
+    thread or process pool would, with the child's frames as its cause.
     Requests and replies are pickled here so that an unpicklable workload, task or result is
     reported, not fatal. Ctrl-C is left to the parent, which stops this child through its
     ``shutdown()``.
@@ -58,6 +59,8 @@ def serve(fd: int, workers: int) -> None:
     from multiprocessing.connection import Connection
 
     import gevent
+
+    from hpexp.core.remote import Failure
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # a failed greenlet's traceback would go to stderr; the error reaches the parent instead
@@ -75,12 +78,9 @@ def serve(fd: int, workers: int) -> None:
                 return
             verb, target, payload = request
             handle = executor.run if verb == "run" else executor.map
-            reply = pickle.dumps(("ok", handle(target, payload)))
+            reply = pickle.dumps(handle(target, payload))
         except Exception as exc:
-            try:
-                reply = pickle.dumps(("error", exc))
-            except Exception:
-                reply = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
+            reply = pickle.dumps(Failure.of(exc))
         try:
             conn.send_bytes(reply)
         except OSError:  # the parent stopped waiting (shut down or interrupted): nothing to do

@@ -17,7 +17,7 @@ from hpexp.core.model import Model
 from hpexp.core.worker import checked_start_method, start_worker
 
 
-class ProcessPoolExecutor(Executor):
+class PoolExecutor(Executor):
     """``concurrent.futures.ProcessPoolExecutor`` on a context from ``multiprocessing.get_context``.
 
     The global start method is never changed (:func:`~hpexp.core.worker.checked_start_method`).
