@@ -90,8 +90,8 @@ class MpPipeExecutor(Executor):
         deadline = None if timeout is None else time.monotonic() + timeout
         results: list[Any] = [None] * len(items)
         for conn, share in zip(self._conns, shares, strict=True):
-            reply = unpack(self._reply(conn, workers, deadline))
-            for index, value in zip(share, reply.value, strict=True):
+            _, values = unpack(self._reply(conn, workers, deadline))
+            for index, value in zip(share, values, strict=True):
                 results[index] = value
         return iter(results)
 

@@ -20,7 +20,6 @@ from hpexp.core.model import Model
 from hpexp.core.worker import checked_start_method
 from hpexp.executors.mp_workers import (
     STOP,
-    Message,
     Runs,
     Workers,
     queue_worker,
@@ -40,7 +39,7 @@ def batches(items: list[Any], size: int) -> Iterator[tuple[int, list]]:
 
 class MpQueueExecutor(Executor):
     """``workers`` processes taking :class:`~hpexp.executors.mp_workers.Message` items (a task
-    or a batch each) from one Queue."""
+    or a batch each) from one Queue, replies on a second."""
 
     model = Model.batches
     starts_its_workers = True
@@ -92,10 +91,10 @@ class MpQueueExecutor(Executor):
         items, star = tasks_of(iterables)
         single = chunksize == 1
         run = self._runs.announce(fn, star, single, workers.controls)
-        messages: list[Message] = (
-            [Message(index, run, item) for index, item in enumerate(items)]
+        messages = (  # a Message's fields each, as a plain tuple (see mp_workers)
+            [(index, run, item) for index, item in enumerate(items)]
             if single
-            else [Message(start, run, batch) for start, batch in batches(items, chunksize)]
+            else [(start, run, batch) for start, batch in batches(items, chunksize)]
         )
         if self.feeder == "thread":
             feeding = threading.Thread(target=self._feed, args=(messages,), daemon=True)
@@ -112,7 +111,7 @@ class MpQueueExecutor(Executor):
                 results[start : start + len(value)] = value
         return iter(results)
 
-    def _feed(self, messages: list[Message]) -> None:
+    def _feed(self, messages: list[tuple[int, int, Any]]) -> None:
         for message in messages:
             self._tasks.put(message)
 

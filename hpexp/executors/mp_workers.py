@@ -5,7 +5,10 @@ poison pill each (the book's ``primes_queue.py``), killed if they linger.
 A :class:`Message` says: run the function of run number ``run`` over ``payload`` (a list of
 tasks, or of argument tuples when the function takes several); its :class:`Reply` holds the
 results, or the task's :class:`~hpexp.core.remote.Failure` (its exception and the worker's
-traceback). Each worker gets each run's
+traceback). The Queue executor's messages and every reply travel as plain tuples of those
+fields, read by position: a NamedTuple pickles its class's name into every item, and naming
+each on arrival costs more again, which made the book's one-number tasks 1.32 times a
+hand-written Queue's time instead of 1.04. Each worker gets each run's
 function once, on a control queue of its own, and unpickles it once: pickled into every tiny
 task, ``workload.run`` would cost more than the task (the hand-written Queue script of
 ``benchmarks/ch9_dispatch.py`` sends bare numbers).
@@ -82,11 +85,13 @@ class Functions:
 
     def __init__(self, control: Any) -> None:
         self.control = control
+        self.number = 0
         self.current: Announcement | None = None
 
     def of(self, number: int) -> Announcement:
-        while self.current is None or self.current.number != number:
+        while self.number != number:
             self.current = self.control.get()
+            self.number = self.current.number
         return self.current
 
 
@@ -97,18 +102,18 @@ def tasks_of(iterables: tuple[Iterable[Any], ...]) -> tuple[list[Any], bool]:
     return list(zip(*iterables, strict=True)), True
 
 
-def answer(message: Message, functions: Functions) -> Reply:
-    """Run one message's task or batch; a failure travels with the worker's traceback."""
-    payload = message.payload
+def answer(message: tuple[Any, ...], functions: Functions) -> tuple[Any, ...]:
+    """Run a :class:`Message`'s task or batch: its :class:`Reply`'s fields, a failure with the
+    worker's traceback."""
+    index, number, payload = message
     try:
-        run = functions.of(message.run)
+        run = functions.of(number)
         fn = run.fn
         if run.single:
-            return Reply(message.index, fn(*payload) if run.star else fn(payload))
-        results = [fn(*args) for args in payload] if run.star else [fn(t) for t in payload]
-        return Reply(message.index, results)
+            return index, fn(*payload) if run.star else fn(payload)
+        return index, [fn(*args) for args in payload] if run.star else [fn(t) for t in payload]
     except Exception as exc:
-        return Reply(message.index, Failure.of(exc))
+        return index, Failure.of(exc)
 
 
 def queue_worker(
@@ -132,11 +137,12 @@ def pipe_worker(hpexp_pid: int, handed: Handed, ready: Any, control: Any, conn: 
         return
 
 
-def unpack(reply: Reply) -> Reply:
-    """The reply, or the task's own exception raised here."""
-    if isinstance(reply.value, Failure):
-        reply.value.raised()
-    return reply
+def unpack(reply: tuple[Any, ...]) -> tuple[int, Any]:
+    """A :class:`Reply`'s index and value, or the task's own exception raised here."""
+    index, value = reply
+    if isinstance(value, Failure):
+        value.raised()
+    return index, value
 
 
 class Workers:
