@@ -23,7 +23,8 @@ import time
 from _common import hpexp_rows, interleaved, median_wall, report
 from distributed import Client, LocalCluster
 
-from hpexp.workloads.pi import MonteCarloPi, PiChunk, count_inside
+import hpexp
+from hpexp.workloads.pi import PiChunk, count_inside
 
 WORKERS = 2
 DASK_DOCUMENTED_OVERHEAD_S = 1e-3
@@ -66,9 +67,9 @@ def main() -> None:
         return lambda: median_wall(hpexp_rows(*executor, *pi))
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
-    tasks = MonteCarloPi(samples=args.tasks * args.samples_per_task, chunks=args.tasks).tasks(
-        WORKERS, seed=0
-    )
+    tasks = hpexp.workload(
+        "pi", samples=args.tasks * args.samples_per_task, chunks=args.tasks
+    ).tasks(WORKERS, seed=0)
 
     times = interleaved(
         args.rounds,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hpexp.analysis.stats import compare, summarize
-    from hpexp.cli.api import run, sweep
+    from hpexp.cli.api import executor, run, sweep, workload
     from hpexp.core.errors import ConfigError
     from hpexp.core.executor import Executor
     from hpexp.core.workload import Outcome, Workload
@@ -27,8 +27,10 @@ _HOMES = {
     "compare": "hpexp.analysis.stats",
     "summarize": "hpexp.analysis.stats",
     "load_results": "hpexp.results.store",
+    "executor": "hpexp.cli.api",
     "run": "hpexp.cli.api",
     "sweep": "hpexp.cli.api",
+    "workload": "hpexp.cli.api",
 }
 
 __all__ = [
@@ -37,10 +39,12 @@ __all__ = [
     "Outcome",
     "Workload",
     "compare",
+    "executor",
     "load_results",
     "run",
     "summarize",
     "sweep",
+    "workload",
 ]
 
 

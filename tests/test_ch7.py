@@ -20,9 +20,8 @@ import pytest
 import hpexp
 from hpexp.core.errors import ConfigError
 from hpexp.workloads import kernels
-from hpexp.workloads.julia import BOOK_CHECKSUMS, C, JuliaSet, grid_axes, reference_checksum
+from hpexp.workloads.julia import BOOK_CHECKSUMS, C, grid_axes, reference_checksum
 from hpexp.workloads.kernels.availability import is_built, not_built_reason
-from hpexp.workloads.pi import MonteCarloPi
 from tests.conftest import measure, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +90,7 @@ def test_a_julia_job_on_threads_and_processes_is_checked(impl):
 
 
 def test_a_wrong_checksum_is_an_error_row():
-    workload = JuliaSet(width=40, max_iterations=20)
+    workload = hpexp.workload("julia", width=40, max_iterations=20)
     workload.prepare()
     right = [workload.run(task) for task in workload.tasks(2, 0)]
     assert workload.reduce(right).error is None
@@ -102,7 +101,7 @@ def test_a_wrong_checksum_is_an_error_row():
 def test_numba_compiles_in_prepare_never_in_a_measured_run():
     from hpexp.workloads.kernels import numba_jit
 
-    workload = JuliaSet(width=40, max_iterations=20, impl="numba")
+    workload = hpexp.workload("julia", width=40, max_iterations=20, impl="numba")
     workload.prepare()
     assert numba_jit._julia_rows.signatures, "prepare compiled the kernel"
     assert workload.compile_s > 0
@@ -116,7 +115,7 @@ def test_compiled_pi_kernels_draw_the_same_stream(impl):
     """numba, Cython and C share splitmix64: the same seed gives the same estimate."""
     estimates = {}
     for each in ("numba", impl):
-        workload = MonteCarloPi(samples=300_000, impl=each, chunks=3)
+        workload = hpexp.workload("pi", samples=300_000, impl=each, chunks=3)
         workload.prepare()
         results = [workload.run(task) for task in workload.tasks(3, seed=7)]
         outcome = workload.reduce(results)
@@ -181,13 +180,15 @@ def test_bad_impl_values_are_one_line(tmp_path):
         result = run_cli("workload=julia", f"workload.impl={value}", cwd=tmp_path)
         assert result.returncode == 2
         assert result.stderr == (
-            f"hpexp: invalid value for 'workload.impl': '{value}' "
+            f"hpexp: invalid value for 'workload.impl': {3 if value == '3' else repr(value)} "
             "(allowed: python | numpy | numba | cython | ctypes)\n"
         )
-    with pytest.raises(ConfigError, match="'width': 1 "):
-        JuliaSet(width=1)
-    with pytest.raises(ConfigError, match=r"'chunks': 5000 \(allowed: null or an integer"):
-        JuliaSet(width=100, chunks=5000)
+    with pytest.raises(ConfigError, match=r"'workload\.width': 1 "):
+        hpexp.workload("julia", width=1)
+    with pytest.raises(
+        ConfigError, match=r"'workload\.chunks': 5000 \(allowed: null or an integer"
+    ):
+        hpexp.workload("julia", width=100, chunks=5000)
 
 
 def test_without_a_compiler_hpexp_installs_and_says_which_kernels_are_missing(tmp_path):

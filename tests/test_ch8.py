@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+import hpexp
 from hpexp.core.errors import ConfigError
 from hpexp.workloads.hashsave.overlap import io_overlap, merged
-from hpexp.workloads.hashsave.workload import HashSave
 from tests.conftest import files_under, run_cli
 from tests.conftest import measure as measure_job
 
@@ -141,7 +141,7 @@ def test_a_wrong_echo_and_a_failed_save_are_error_rows(wrong_server, executor):
 
 def test_a_file_that_lost_a_hash_is_an_error_and_files_are_removed():
     before = set(glob.glob(f"{tempfile.gettempdir()}/hpexp-hashsave-*"))
-    workload = HashSave(tasks=3, difficulty=4, save="file")
+    workload = hpexp.workload("hashsave", tasks=3, difficulty=4, save="file")
     workload.prepare()
     try:
         tasks = workload.tasks(1, seed=0)
@@ -160,7 +160,7 @@ def test_a_file_that_lost_a_hash_is_an_error_and_files_are_removed():
 
 
 def test_the_same_seed_gives_the_same_passwords_in_batches():
-    workload = HashSave(tasks=5, batch=2, save="none")
+    workload = hpexp.workload("hashsave", tasks=5, batch=2, save="none")
     first, second = workload.tasks(1, seed=3), workload.tasks(1, seed=3)
     assert [t.passwords for t in first] == [t.passwords for t in second]
     assert [len(t.passwords) for t in first] == [2, 2, 1]
@@ -207,11 +207,14 @@ def test_bad_values_of_every_key_are_one_line(tmp_path):
     for key, value, allowed in BAD_VALUES:
         parsed = {"save": value, "url": value, "timeout_s": 0.0}.get(key, value)
         with pytest.raises(ConfigError) as refused:
-            HashSave(**{key: parsed if key in ("save", "url", "timeout_s") else int(value)})
+            hpexp.workload(
+                "hashsave", **{key: parsed if key in ("save", "url", "timeout_s") else int(value)}
+            )
         shown = repr(parsed) if key in ("save", "url") else parsed
-        assert str(refused.value) == f"invalid value for '{key}': {shown} (allowed: {allowed})"
-    with pytest.raises(ConfigError, match="'difficulty': True"):
-        HashSave(difficulty=True)
+        expected = f"invalid value for 'workload.{key}': {shown} (allowed: {allowed})"
+        assert str(refused.value) == expected
+    with pytest.raises(ConfigError, match=r"'workload\.difficulty': True"):
+        hpexp.workload("hashsave", difficulty=True)
     # and the command line gives the same, prefixed with the group, in one line
     for key, value, allowed in (BAD_VALUES[2], BAD_VALUES[3], BAD_VALUES[6]):
         result = run_cli("workload=hashsave", f"workload.{key}={value}", cwd=tmp_path, timeout=60)

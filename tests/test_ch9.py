@@ -16,14 +16,11 @@ import hpexp
 from hpexp.core import shared
 from hpexp.core.errors import ConfigError
 from hpexp.core.trials import Job, run_trials
-from hpexp.executors.mp_dummy import MpDummyExecutor
-from hpexp.executors.mp_pipe import MpPipeExecutor, deal
-from hpexp.executors.mp_pool import MpPoolExecutor, stdlib_chunksize
-from hpexp.executors.mp_queue import MpQueueExecutor
-from hpexp.workloads.counter.workload import Counter
+from hpexp.executors.mp_pipe import deal
+from hpexp.executors.mp_pool import stdlib_chunksize
 from hpexp.workloads.prime_check.flags import raw_value_flags
-from hpexp.workloads.prime_check.workload import PrimeCheck, is_prime_reference, split
-from hpexp.workloads.primes import Primes, is_prime, primes_between
+from hpexp.workloads.prime_check.workload import is_prime_reference, split
+from hpexp.workloads.primes import is_prime, primes_between
 from tests.conftest import files_under, kill_group, measure, run_cli
 
 sys.path.insert(0, str(Path(__file__).parent / "plugin_example"))
@@ -54,7 +51,7 @@ def test_every_new_executor_runs_every_workload(executor, workload):
 def test_primes_found_is_checked_exactly():
     assert primes_between(0, 100_000) == 9592 == sum(map(is_prime, range(100_000)))
     assert [n for n in range(12) if is_prime(n)] == [2, 3, 5, 7, 11]
-    workload = Primes(start=0, count=100_000)
+    workload = hpexp.workload("primes", start=0, count=100_000)
     assert workload.reduce([is_prime(n) for n in workload.tasks(1, 0)]).error is None
     wrong = workload.reduce([True] + [is_prime(n) for n in range(1, 100_000)])
     assert wrong.error == "found 9593 primes in 100000 numbers from 0, expected 9592 in 100000"
@@ -87,7 +84,7 @@ def test_a_found_factor_stops_the_other_ranges():
     n = 1009 * 1_000_000_007  # its one small factor lies in the first of two ranges
     first, second = split(0, n, 2)
     assert first.start <= 1009 < first.stop <= second.start
-    workload = PrimeCheck(numbers=[n], flag="rawvalue", check_every=1)
+    workload = hpexp.workload("prime_check", numbers=[n], flag="rawvalue", check_every=1)
     flags = raw_value_flags(1)
     shared.install(flags)
     try:
@@ -114,7 +111,7 @@ def test_every_store_counts_locked_and_unlocked(store, locked):
 
 
 def test_a_locked_counter_that_loses_updates_is_an_error():
-    workload = Counter(increments=10, store="value")
+    workload = hpexp.workload("counter", increments=10, store="value")
     workload.prepare()
     try:
         workload.tasks(2, 0)
@@ -165,10 +162,10 @@ def test_the_stdlib_chunksize_is_recorded():
     assert stdlib_chunksize("map", 100, 2) == 13  # ceil(100 / 8), as Pool.map computes it
     assert stdlib_chunksize("map", 3, 2) == 1
     assert stdlib_chunksize("imap", 100, 2) == 1
-    executor = MpPoolExecutor(2, method="map")
+    executor = hpexp.executor("mp_pool", 2, method="map")
     assert executor.settings(100)["chunksize"] == 13
-    assert MpPoolExecutor(2, chunksize=7).settings(100)["chunksize"] == 7
-    assert MpQueueExecutor(2, batch=4).settings(10)["queue_items"] == 3
+    assert hpexp.executor("mp_pool", 2, chunksize=7).settings(100)["chunksize"] == 7
+    assert hpexp.executor("mp_queue", 2, batch=4).settings(10)["queue_items"] == 3
 
 
 def test_tasks_are_dealt_round_robin_or_in_blocks():
@@ -180,10 +177,10 @@ def test_tasks_are_dealt_round_robin_or_in_blocks():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: MpPoolExecutor(2),
-        lambda: MpPoolExecutor(2, method="imap_unordered", start_method="spawn"),
-        lambda: MpQueueExecutor(2, feeder="thread"),
-        lambda: MpPipeExecutor(2, deal="round_robin"),
+        lambda: hpexp.executor("mp_pool", 2),
+        lambda: hpexp.executor("mp_pool", 2, method="imap_unordered", start_method="spawn"),
+        lambda: hpexp.executor("mp_queue", 2, feeder="thread"),
+        lambda: hpexp.executor("mp_pipe", 2, deal="round_robin"),
     ],
     ids=["mp_pool", "mp_pool-spawn", "mp_queue", "mp_pipe"],
 )
@@ -197,7 +194,11 @@ def test_a_killed_worker_is_an_error_row_not_a_hang(make):
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: MpPoolExecutor(2), lambda: MpQueueExecutor(2), lambda: MpPipeExecutor(2)],
+    [
+        lambda: hpexp.executor("mp_pool", 2),
+        lambda: hpexp.executor("mp_queue", 2),
+        lambda: hpexp.executor("mp_pipe", 2),
+    ],
     ids=["mp_pool", "mp_queue", "mp_pipe"],
 )
 def test_a_hung_worker_times_out_and_is_stopped(make):
@@ -208,9 +209,9 @@ def test_a_hung_worker_times_out_and_is_stopped(make):
 
 def test_results_come_back_in_task_order_whatever_the_method():
     for method in ("map", "imap", "imap_unordered", "apply_async"):
-        with MpPoolExecutor(2, method=method, chunksize=3) as executor:
+        with hpexp.executor("mp_pool", 2, method=method, chunksize=3) as executor:
             assert list(executor.map(abs, range(0, -20, -1))) == list(range(20))
-        with MpDummyExecutor(3, method=method) as executor:
+        with hpexp.executor("mp_dummy", 3, method=method) as executor:
             assert list(executor.map(pow, range(8), [2] * 8)) == [i * i for i in range(8)]
 
 

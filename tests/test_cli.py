@@ -137,7 +137,10 @@ BAD_INPUTS = [
     (["results_dir="], "invalid value for 'results_dir': '' (allowed: a directory path"),
     (["+foo=1"], "unknown key 'foo' (allowed: executor, progress, "),
     (["~workers"], "cannot delete 'workers' (~workers): every run needs it; set it instead"),
-    (["~workload.samples"], "cannot delete 'workload.samples' (~workload.samples): every run"),
+    (
+        ["~workload.samples"],
+        "cannot run without 'workload.samples': MonteCarloPi needs it (set workload.samples=VALUE",
+    ),
     (
         ["hydra.callbacks.results._target_=builtins.print"],
         "'hydra.callbacks.results._target_' cannot be set on the command line: it names code",
@@ -150,11 +153,11 @@ BAD_INPUTS = [
     (["experiment=pi_ch9"], "'experiment' has no default to override: add it with +experiment="),
     (
         ["executor=pool", "executor.start_method=[1]"],
-        "invalid value for 'executor.start_method': [1] (allowed: a string)",
+        "invalid value for 'executor.start_method': [1] (allowed: fork | spawn | forkserver)",
     ),
     (
         ["workload=prime_check", "workload.numbers=abc"],
-        "invalid value for 'workload.numbers': 'abc' (allowed: a list, e.g. [1,2])",
+        "invalid value for 'workload.numbers': 'abc' (allowed: a non-empty list of integers >= 0)",
     ),
     (
         ["workload=crawl", "workload.url=not-a-url"],

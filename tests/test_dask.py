@@ -23,7 +23,6 @@ from hpexp.core.errors import ConfigError
 from hpexp.core.model import Model
 from hpexp.executors.dask_connection import check_address, check_timeout
 from hpexp.executors.dask_executor import DaskExecutor
-from hpexp.executors.joblib_parallel import JoblibExecutor
 from tests.conftest import CLUSTER_WORKERS, files_under, measure, run_cli
 
 SMALL = ["workload.samples=200000", "repeats=2", "warmup=1", "progress=false"]
@@ -31,7 +30,7 @@ SMALL = ["workload.samples=200000", "repeats=2", "warmup=1", "progress=false"]
 
 @pytest.fixture
 def on_cluster(cluster_address) -> Iterator[DaskExecutor]:
-    with DaskExecutor(2, address=cluster_address, connect_timeout_s=10) as executor:
+    with hpexp.executor("dask", 2, address=cluster_address, connect_timeout_s=10) as executor:
         yield executor
 
 
@@ -162,11 +161,11 @@ class Stamped(Workload):
 
 def test_an_existing_cluster_runs_at_most_workers_tasks_at_once(cluster_address):
     workload = Stamped()
-    with DaskExecutor(1, address=cluster_address) as one_at_a_time:
+    with hpexp.executor("dask", 1, address=cluster_address) as one_at_a_time:
         spans = one_at_a_time.run(workload, workload.tasks(1, 0))
     assert len(spans) == 4
     assert all(later[0] >= earlier[1] for earlier, later in pairwise(spans))
-    with DaskExecutor(2, address=cluster_address) as two_at_a_time:
+    with hpexp.executor("dask", 2, address=cluster_address) as two_at_a_time:
         spans = two_at_a_time.run(workload, workload.tasks(2, 0))
     assert any(later[0] < earlier[1] for earlier, later in pairwise(spans))
 
@@ -174,8 +173,8 @@ def test_an_existing_cluster_runs_at_most_workers_tasks_at_once(cluster_address)
 @pytest.mark.parametrize(
     "executor",
     [
-        lambda: DaskExecutor(2),
-        lambda: JoblibExecutor(2, backend="dask"),
+        lambda: hpexp.executor("dask", 2),
+        lambda: hpexp.executor("joblib", 2, backend="dask"),
     ],
     ids=["dask", "joblib-dask"],
 )

@@ -9,12 +9,11 @@ import time
 import psutil
 import pytest
 
+import hpexp
 from hpexp import Outcome, Workload
 from hpexp.core.errors import ConfigError
 from hpexp.core.model import Model
-from hpexp.executors.asyncio_loop import AsyncioExecutor
-from hpexp.executors.gevent_pool import GeventExecutor, GeventRunError
-from hpexp.executors.tornado_loop import TornadoExecutor
+from hpexp.executors.gevent_pool import GeventRunError
 from tests.conftest import measure
 
 EVENT_EXECUTORS = [
@@ -73,21 +72,21 @@ class Naps(Workload):
         return Outcome(metrics={"peak": self.peak}, units=len(results))
 
 
-@pytest.mark.parametrize("executor_class", [AsyncioExecutor, TornadoExecutor])
-def test_loops_keep_at_most_workers_in_flight(executor_class):
+@pytest.mark.parametrize("executor_name", ["asyncio", "tornado"])
+def test_loops_keep_at_most_workers_in_flight(executor_name):
     workload = Naps()
-    with executor_class(4) as executor:
+    with hpexp.executor(executor_name, 4) as executor:
         assert executor.run(workload, workload.tasks(4, 0)) == list(range(12))
     assert workload.peak == 4
 
 
-@pytest.mark.parametrize("executor_class", [AsyncioExecutor, TornadoExecutor])
-def test_loops_submit_and_map_like_concurrent_futures(executor_class):
+@pytest.mark.parametrize("executor_name", ["asyncio", "tornado"])
+def test_loops_submit_and_map_like_concurrent_futures(executor_name):
     async def double(x):
         await asyncio.sleep(0)
         return 2 * x
 
-    with executor_class(2) as executor:
+    with hpexp.executor(executor_name, 2) as executor:
         assert list(executor.map(double, [1, 2, 3])) == [2, 4, 6]
         assert list(executor.map(pow, [2, 3], [3, 2])) == [8, 9]
         assert executor.submit(double, 5).result() == 10
@@ -102,7 +101,7 @@ def test_a_failing_task_fails_the_loop_run_and_the_loop_stays_usable():
             raise KeyError("task 1")
         return x
 
-    with AsyncioExecutor(3) as executor:
+    with hpexp.executor("asyncio", 3) as executor:
         with pytest.raises(KeyError, match="task 1"):
             list(executor.map(maybe_fail, [0, 1, 5]))
         assert not asyncio.all_tasks(executor.loop), "the other tasks were cancelled"
@@ -112,7 +111,7 @@ def test_a_failing_task_fails_the_loop_run_and_the_loop_stays_usable():
 def test_uvloop_loop_is_uvloop():
     import uvloop
 
-    with AsyncioExecutor(1, loop="uvloop") as executor:
+    with hpexp.executor("asyncio", 1, loop="uvloop") as executor:
         assert isinstance(executor.loop, uvloop.Loop)
 
 
@@ -130,7 +129,7 @@ def _greenlet_overlap(nap_s: float) -> tuple[float, float]:
 
 
 def test_gevent_child_is_patched_and_parent_is_not():
-    with GeventExecutor(10) as executor:
+    with hpexp.executor("gevent", 10) as executor:
         naps = list(executor.map(_greenlet_overlap, [0.2] * 10))
         assert executor.submit(_is_socket_patched).result() is True
     assert len(naps) == 10
@@ -159,7 +158,7 @@ class NativeOnGevent(Naps):
 
 def test_gevent_dispatches_to_a_native_implementation_in_the_child():
     workload = NativeOnGevent(count=3)
-    with GeventExecutor(5) as executor:
+    with hpexp.executor("gevent", 5) as executor:
         assert executor.run(workload, workload.tasks(5, 0)) == [("greenlets", 5, 0)] * 3
 
 
@@ -169,7 +168,7 @@ class Explodes(Naps):
 
 
 def test_gevent_child_errors_become_error_rows_and_the_child_is_reaped():
-    with GeventExecutor(2) as executor:
+    with hpexp.executor("gevent", 2) as executor:
         with pytest.raises(ZeroDivisionError, match="task 0 divided by zero"):
             executor.run(Explodes(count=2), [0, 1])
         assert executor.run(Naps(count=2, nap_s=0), [0, 1]) == [0, 1], "the child still serves"
@@ -178,7 +177,7 @@ def test_gevent_child_errors_become_error_rows_and_the_child_is_reaped():
 
 
 def test_gevent_reports_a_dead_child_instead_of_hanging():
-    with GeventExecutor(1) as executor:
+    with hpexp.executor("gevent", 1) as executor:
         psutil.Process(executor._process.pid).kill()
         with pytest.raises(GeventRunError, match="exited"):
             executor.run(Naps(count=1, nap_s=0), [0])
@@ -187,8 +186,8 @@ def test_gevent_reports_a_dead_child_instead_of_hanging():
 def test_a_missing_uvloop_is_a_one_line_config_error_with_the_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "uvloop", None)  # makes ``import uvloop`` fail
     with pytest.raises(ConfigError) as refused:
-        AsyncioExecutor(1, loop="uvloop")
+        hpexp.executor("asyncio", 1, loop="uvloop")
     assert str(refused.value) == (
-        "invalid value for 'loop': 'uvloop' "
+        "invalid value for 'executor.loop': 'uvloop' "
         "(allowed: asyncio (uvloop is not installed: pip install -e '.[uvloop]'))"
     )

@@ -6,16 +6,9 @@ from collections import deque
 
 import pytest
 
+import hpexp
 from hpexp.core.errors import ConfigError
 from hpexp.core.model import Model
-from hpexp.executors.asyncio_loop import AsyncioExecutor
-from hpexp.executors.dask_executor import DaskExecutor
-from hpexp.executors.gevent_pool import GeventExecutor
-from hpexp.executors.joblib_parallel import JoblibExecutor
-from hpexp.executors.pool import PoolExecutor
-from hpexp.executors.serial import SerialExecutor
-from hpexp.executors.threads import ThreadsExecutor
-from hpexp.executors.tornado_loop import TornadoExecutor
 from hpexp.workloads.eventloop import submit_chain
 from hpexp.workloads.eventloop.common import ChainRun, callback_chain
 from hpexp.workloads.eventloop.serial_loop import run_loop
@@ -23,7 +16,6 @@ from hpexp.workloads.eventloop.workload import (
     DEFAULT_CALLBACKS,
     GENERIC,
     LOOP_CALLBACKS,
-    HelloWorldLoop,
 )
 from tests.conftest import measure
 
@@ -34,39 +26,51 @@ LOOP_CALLS, CROSSING_CALLS, DASK_CALLS = 2_000, 200, 40
 
 #: (executor factory, calls, primitive per style) for every built-in executor
 EXECUTORS = {
-    "serial": (SerialExecutor, LOOP_CALLS, ("deque loop", "deque loop + Future per call")),
+    "serial": (
+        lambda: hpexp.executor("serial"),
+        LOOP_CALLS,
+        ("deque loop", "deque loop + Future per call"),
+    ),
     "threads": (
-        lambda: ThreadsExecutor(2),
+        lambda: hpexp.executor("threads", 2),
         CROSSING_CALLS,
         ("submit + add_done_callback", "submit + wait"),
     ),
     "pool": (
-        lambda: PoolExecutor(2),
+        lambda: hpexp.executor("pool", 2),
         CROSSING_CALLS,
         ("submit + add_done_callback", "submit + wait"),
     ),
-    "joblib": (lambda: JoblibExecutor(2), CROSSING_CALLS, ("map no-op calls in batches",) * 2),
+    "joblib": (
+        lambda: hpexp.executor("joblib", 2),
+        CROSSING_CALLS,
+        ("map no-op calls in batches",) * 2,
+    ),
     "asyncio": (
-        lambda: AsyncioExecutor(1),
+        lambda: hpexp.executor("asyncio", 1),
         LOOP_CALLS,
         ("loop.call_soon", "loop.create_future + await"),
     ),
     "uvloop": (
-        lambda: AsyncioExecutor(1, loop="uvloop"),
+        lambda: hpexp.executor("asyncio", 1, loop="uvloop"),
         LOOP_CALLS,
         ("loop.call_soon", "loop.create_future + await"),
     ),
     "tornado": (
-        lambda: TornadoExecutor(1),
+        lambda: hpexp.executor("tornado", 1),
         LOOP_CALLS,
         ("IOLoop.add_callback", "tornado Future + await"),
     ),
     "gevent": (
-        lambda: GeventExecutor(1),
+        lambda: hpexp.executor("gevent", 1),
         LOOP_CALLS,
         ("hub loop.run_callback", "AsyncResult + get in a greenlet"),
     ),
-    "dask": (lambda: DaskExecutor(2), DASK_CALLS, ("submit + add_done_callback", "submit + wait")),
+    "dask": (
+        lambda: hpexp.executor("dask", 2),
+        DASK_CALLS,
+        ("submit + add_done_callback", "submit + wait"),
+    ),
 }
 
 
@@ -86,7 +90,7 @@ def started(request):
 @pytest.mark.parametrize("style", ["callback", "future"])
 def test_every_executor_and_style_runs_exactly_the_asked_calls(started, style, chains):
     executor, calls, primitives = started
-    workload = HelloWorldLoop(callbacks=calls, chains=chains, style=style)
+    workload = hpexp.workload("eventloop", callbacks=calls, chains=chains, style=style)
     results = executor.run(workload, workload.tasks(executor.workers, seed=0))
     assert [run.calls for run in results] == workload.targets(executor.model)
     assert sum(workload.targets(executor.model)) == calls
@@ -127,13 +131,13 @@ def test_submit_chains_do_not_recurse_on_an_executor_that_completes_inline():
     """SerialExecutor's futures are done before add_done_callback: a recursive chain would
     exceed the recursion limit long before its last call."""
     calls = sys.getrecursionlimit() * 3
-    results = submit_chain.run(SerialExecutor(), Model.inline, [calls, calls], "callback")
+    results = submit_chain.run(hpexp.executor("serial"), Model.inline, [calls, calls], "callback")
     assert [run.calls for run in results] == [calls, calls]
 
 
 def test_an_executor_without_a_native_driver_runs_each_chain_as_a_task():
-    workload = HelloWorldLoop(callbacks=1001, chains=2, style="future")
-    executor = SerialExecutor()
+    workload = hpexp.workload("eventloop", callbacks=1001, chains=2, style="future")
+    executor = hpexp.executor("serial")
     results = executor.run_tasks(workload, workload.tasks(1, seed=0))
     outcome = workload.reduce(results)
     assert outcome.error is None
@@ -147,7 +151,9 @@ def runs(model, counts):
 
 @pytest.mark.parametrize("counts", [[500, 499], [500, 501], [501, 499], [0, 0]])
 def test_a_wrong_call_count_is_an_error(counts):
-    outcome = HelloWorldLoop(callbacks=1000, chains=2).reduce(runs(Model.inline, counts))
+    outcome = hpexp.workload("eventloop", callbacks=1000, chains=2).reduce(
+        runs(Model.inline, counts)
+    )
     assert outcome.error is not None
     assert f"expected exactly 1000 calls, counted {sum(counts)}" in outcome.error
 
@@ -157,13 +163,13 @@ def test_rate_is_calls_over_the_span_from_first_start_to_last_finish():
         ChainRun(Model.processes, "p", 0, 300, 10.0, 10.5),
         ChainRun(Model.processes, "p", 1, 300, 10.0, 11.0),
     ]
-    metrics = HelloWorldLoop(callbacks=600, chains=2).reduce(results).metrics
+    metrics = hpexp.workload("eventloop", callbacks=600, chains=2).reduce(results).metrics
     assert metrics["callbacks_per_s"] == pytest.approx(600.0)
     assert metrics["ns_per_callback"] == pytest.approx(1e9 / 600)
 
 
 def test_null_callbacks_resolve_per_concurrency_model():
-    workload = HelloWorldLoop(chains=3)
+    workload = hpexp.workload("eventloop", chains=3)
     processes = Model.processes
     assert sum(workload.targets(processes)) == DEFAULT_CALLBACKS[processes] == 5_000
     assert sum(workload.targets(Model.inline)) == LOOP_CALLBACKS == 1_000_000
@@ -171,7 +177,9 @@ def test_null_callbacks_resolve_per_concurrency_model():
     outcome = workload.reduce(runs(processes, workload.targets(processes)))
     assert (outcome.error, outcome.metrics["callbacks"]) == (None, DEFAULT_CALLBACKS[processes])
     with pytest.raises(ConfigError, match="chains"):
-        HelloWorldLoop(chains=DEFAULT_CALLBACKS[Model.cluster] + 1).targets(Model.cluster)
+        hpexp.workload("eventloop", chains=DEFAULT_CALLBACKS[Model.cluster] + 1).targets(
+            Model.cluster
+        )
 
 
 @pytest.mark.parametrize(
@@ -186,8 +194,8 @@ def test_null_callbacks_resolve_per_concurrency_model():
 )
 def test_bad_parameters_name_their_key(params, key):
     with pytest.raises(ConfigError) as info:
-        HelloWorldLoop(**params)
-    assert info.value.key == key
+        hpexp.workload("eventloop", **params)
+    assert info.value.key == f"workload.{key}"
 
 
 def test_rows_name_the_primitive_and_record_the_effective_count():

@@ -11,14 +11,11 @@ from importlib import metadata
 
 import pytest
 
+import hpexp
 from hpexp import Outcome, Workload
 from hpexp.core.errors import ConfigError
 from hpexp.core.model import Model
 from hpexp.core.trials import Job, run_trials
-from hpexp.executors.joblib_parallel import JoblibExecutor
-from hpexp.executors.pool import PoolExecutor
-from hpexp.executors.serial import SerialExecutor
-from hpexp.executors.threads import ThreadsExecutor
 from hpexp.workloads.pi import MonteCarloPi
 from tests.conftest import measure
 
@@ -103,7 +100,7 @@ class FailsOnThirdRun(MonteCarloPi):
     """A real workload whose third run raises, as a bug in user code would."""
 
     def __init__(self) -> None:
-        super().__init__(samples=1000)
+        super().__init__(samples=1000, impl="python", chunks=None)
         self.runs = 0
 
     def reduce(self, results):
@@ -114,7 +111,9 @@ class FailsOnThirdRun(MonteCarloPi):
 
 
 def test_a_failing_run_becomes_an_error_row_and_keeps_earlier_rows():
-    job = Job(FailsOnThirdRun(), SerialExecutor(1), workers=1, repeats=4, warmup=0, seed=0)
+    job = Job(
+        FailsOnThirdRun(), hpexp.executor("serial", 1), workers=1, repeats=4, warmup=0, seed=0
+    )
     trials = run_trials(job).trials
     assert [t.status for t in trials] == ["ok", "ok", "error"]
     assert trials[-1].error == "RuntimeError: reduce exploded"
@@ -125,7 +124,7 @@ class CountsNativeRuns(MonteCarloPi):
     """A workload with its own driver for the threads model only."""
 
     def __init__(self) -> None:
-        super().__init__(samples=1000)
+        super().__init__(samples=1000, impl="python", chunks=None)
         self.native_runs = 0
 
     def driver(self, model):
@@ -139,10 +138,10 @@ class CountsNativeRuns(MonteCarloPi):
 def test_a_workload_native_driver_is_used_for_its_model_only():
     workload = CountsNativeRuns()
     tasks = workload.tasks(workers=2, seed=0)
-    with SerialExecutor(1) as serial:
+    with hpexp.executor("serial", 1) as serial:
         generic = serial.run(workload, tasks)
     assert workload.native_runs == 0
-    with ThreadsExecutor(2) as threads:
+    with hpexp.executor("threads", 2) as threads:
         native = threads.run(workload, tasks)
     assert workload.native_runs == 1
     assert native == generic
@@ -169,7 +168,7 @@ class WhereTasksRan(Workload):
 def test_the_pool_dispatches_the_chunksize_it_records(chunksize, expected):
     """10 tasks on 3 workers: null is ceil(10 / 3) = 4; the worker of each chunk runs it whole."""
     workload = WhereTasksRan(10)
-    with PoolExecutor(3, chunksize=chunksize) as pool:
+    with hpexp.executor("pool", 3, chunksize=chunksize) as pool:
         pids = pool.run(workload, workload.tasks(3, 0))
         assert pool.settings(10)["chunksize"] == expected
     chunks = [pids[start : start + expected] for start in range(0, 10, expected)]
@@ -240,17 +239,16 @@ POOL_REFUSALS = [
 
 @pytest.mark.parametrize(
     ("executor", "kwargs", "message"),
-    [(JoblibExecutor, *case) for case in JOBLIB_REFUSALS]
-    + [(PoolExecutor, *case) for case in POOL_REFUSALS],
+    [("joblib", *case) for case in JOBLIB_REFUSALS] + [("pool", *case) for case in POOL_REFUSALS],
 )
 def test_bad_executor_values_are_refused_in_one_line(executor, kwargs, message):
     with pytest.raises(ConfigError) as refused:
-        executor(2, **kwargs)
-    assert str(refused.value) == f"invalid value for {message}"
+        hpexp.executor(executor, 2, **kwargs)
+    assert str(refused.value) == "invalid value for " + message.replace("'", "'executor.", 1)
 
 
 def test_good_executor_values_are_kept_and_recorded():
-    auto = JoblibExecutor(3, backend="threading", batch_size="auto")
+    auto = hpexp.executor("joblib", 3, backend="threading", batch_size="auto")
     assert (auto.backend, auto.batch_size, auto.address, auto.connect_timeout_s) == (
         "threading",
         "auto",
@@ -264,12 +262,12 @@ def test_good_executor_values_are_kept_and_recorded():
         "batch_size": "auto",
         "pre_dispatch": "2*n_jobs",
     }
-    assert JoblibExecutor(2, batch_size=4).chunksize_for(100) == 4
-    assert JoblibExecutor(2).chunksize_for(9) == 5
-    on_dask = JoblibExecutor(2, backend="dask", address="tcp://127.0.0.1:8786")
+    assert hpexp.executor("joblib", 2, batch_size=4).chunksize_for(100) == 4
+    assert hpexp.executor("joblib", 2).chunksize_for(9) == 5
+    on_dask = hpexp.executor("joblib", 2, backend="dask", address="tcp://127.0.0.1:8786")
     assert on_dask.settings(4)["cluster"] == "existing"
     assert on_dask.settings(4)["n_jobs"] is None, "unknown until connected"
-    pool = PoolExecutor(2)
+    pool = hpexp.executor("pool", 2)
     assert pool.start_method == multiprocessing.get_all_start_methods()[0]
     assert pool.settings(9) == {"max_workers": 2, "start_method": pool.start_method, "chunksize": 5}
-    assert PoolExecutor(2, chunksize=3).settings(100)["chunksize"] == 3
+    assert hpexp.executor("pool", 2, chunksize=3).settings(100)["chunksize"] == 3

@@ -5,31 +5,32 @@ import math
 import numpy as np
 import pytest
 
+import hpexp
 from hpexp.core.errors import ConfigError
-from hpexp.workloads.pi import TOLERANCE_SIGMAS, MonteCarloPi, standard_error
+from hpexp.workloads.pi import TOLERANCE_SIGMAS, standard_error
 
 
 def test_chunks_default_to_workers_and_split_samples_exactly():
-    tasks = MonteCarloPi(samples=1003).tasks(workers=4, seed=0)
+    tasks = hpexp.workload("pi", samples=1003).tasks(workers=4, seed=0)
     assert len(tasks) == 4
     assert sum(t.samples for t in tasks) == 1003
     assert max(t.samples for t in tasks) - min(t.samples for t in tasks) <= 1
 
 
 def test_explicit_chunks_override_workers():
-    assert len(MonteCarloPi(samples=100, chunks=7).tasks(workers=2, seed=0)) == 7
+    assert len(hpexp.workload("pi", samples=100, chunks=7).tasks(workers=2, seed=0)) == 7
 
 
 @pytest.mark.parametrize("impl", ["python", "numpy"])
 def test_every_chunk_draws_from_its_own_stream(impl):
-    workload = MonteCarloPi(samples=40_000, impl=impl)
+    workload = hpexp.workload("pi", samples=40_000, impl=impl)
     counts = [workload.run(t) for t in workload.tasks(workers=4, seed=1)]
     assert len(set(counts)) == 4, "identical counts mean shared random streams"
 
 
 @pytest.mark.parametrize("impl", ["python", "numpy"])
 def test_same_seed_same_estimate_different_seed_different(impl):
-    workload = MonteCarloPi(samples=50_000, impl=impl)
+    workload = hpexp.workload("pi", samples=50_000, impl=impl)
 
     def estimate(seed):
         return workload.reduce([workload.run(t) for t in workload.tasks(3, seed)]).metrics
@@ -47,7 +48,7 @@ def test_standard_error_matches_the_binomial_variance():
 
 
 def test_an_estimate_beyond_tolerance_is_an_error():
-    workload = MonteCarloPi(samples=1_000_000)
+    workload = hpexp.workload("pi", samples=1_000_000)
     good = workload.reduce([round(1_000_000 * math.pi / 4)])
     assert good.error is None
     assert "samples" not in good.metrics, "the parameter is the workload.samples column"
@@ -69,8 +70,8 @@ def test_an_estimate_beyond_tolerance_is_an_error():
 )
 def test_bad_parameters_name_their_key(params, key):
     with pytest.raises(ConfigError) as info:
-        MonteCarloPi(**params)
-    assert info.value.key == key
+        hpexp.workload("pi", **params)
+    assert info.value.key == f"workload.{key}"
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,7 @@ def test_bad_parameters_name_their_key(params, key):
 )
 def test_the_tolerance_is_six_standard_errors(offset, wrong):
     inside = round(1_000_000 * (math.pi + offset) / 4)
-    outcome = MonteCarloPi(samples=1_000_000).reduce([inside])
+    outcome = hpexp.workload("pi", samples=1_000_000).reduce([inside])
     assert (outcome.error is not None) == wrong, outcome.error
     assert outcome.metrics["abs_error"] == pytest.approx(abs(offset), abs=1e-5)
 

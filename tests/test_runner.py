@@ -7,9 +7,9 @@ import time
 import psutil
 import pytest
 
+import hpexp
 from hpexp import Outcome, Workload
 from hpexp.core.trials import Job, TrialTimeout, run_trials, time_limit
-from hpexp.executors.pool import PoolExecutor
 from hpexp.executors.serial import SerialExecutor
 from tests.conftest import own_processes
 
@@ -36,7 +36,7 @@ class Counted(Workload):
 
 def test_warmup_runs_happen_and_are_not_recorded():
     workload = Counted()
-    job = Job(workload, SerialExecutor(1), workers=1, repeats=3, warmup=2, seed=0)
+    job = Job(workload, hpexp.executor("serial", 1), workers=1, repeats=3, warmup=2, seed=0)
     trials = run_trials(job).trials
     assert [trial.repeat for trial in trials] == [0, 1, 2]
     assert workload.runs == 5, "2 warmup + 3 measured runs"
@@ -45,12 +45,12 @@ def test_warmup_runs_happen_and_are_not_recorded():
 
 def test_no_warmup_means_only_the_measured_runs():
     workload = Counted()
-    run_trials(Job(workload, SerialExecutor(1), workers=1, repeats=2, warmup=0, seed=0))
+    run_trials(Job(workload, hpexp.executor("serial", 1), workers=1, repeats=2, warmup=0, seed=0))
     assert workload.runs == 2
 
 
 def test_a_timeout_row_and_every_pool_worker_stopped():
-    executor = PoolExecutor(2)
+    executor = hpexp.executor("pool", 2)
     job = Job(
         Counted(hang_s=60), executor, workers=2, repeats=2, warmup=0, seed=0, trial_timeout_s=1.0
     )
@@ -133,7 +133,7 @@ class Judged(Workload):
 
 def test_a_trial_records_exactly_what_its_run_measured():
     workload = Judged()
-    job = Job(workload, SerialExecutor(1), workers=1, repeats=2, warmup=1, seed=7)
+    job = Job(workload, hpexp.executor("serial", 1), workers=1, repeats=2, warmup=1, seed=7)
     result = run_trials(job)
     first, second = result.trials
     assert workload.seeds == [7, 7, 7], "warmup and repeats run the same seed's tasks"
@@ -164,6 +164,8 @@ def test_a_failure_before_measuring_is_one_unmeasured_trial():
 
 
 def test_the_pool_settings_come_with_the_trials():
-    result = run_trials(Job(Judged(), PoolExecutor(2), workers=2, repeats=1, warmup=0, seed=0))
+    result = run_trials(
+        Job(Judged(), hpexp.executor("pool", 2), workers=2, repeats=1, warmup=0, seed=0)
+    )
     assert result.settings["max_workers"] == 2
     assert result.settings["chunksize"] == 1, "two tasks on two workers"

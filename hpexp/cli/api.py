@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from hydra._internal.hydra import Hydra
     from omegaconf import DictConfig
 
+    from hpexp.core.executor import Executor
+    from hpexp.core.workload import Workload
+
 CONFIG_NAME = "config"
 
 
@@ -78,10 +81,53 @@ def composed(*overrides: str, config_dir: str | os.PathLike[str] | None = None) 
     Hydra (its values not yet checked by the classes that take them), without running it."""
     from hydra.types import RunMode
 
-    with _hydra(config_dir) as hydra:
+    with _worded_hydra_errors(), _hydra(config_dir) as hydra:
         return hydra.compose_config(
             CONFIG_NAME, list(overrides), run_mode=RunMode.RUN, with_log_configuration=False
         )
+
+
+def workload(
+    name: str, /, *, config_dir: str | os.PathLike[str] | None = None, **values: Any
+) -> "Workload":
+    """The workload ``workload=name`` runs: its YAML's values with ``values`` over them,
+    checked as a job checks them (a ConfigError names the key)."""
+    from hpexp.core.workload import Workload
+
+    return _plugin("workload", name, Workload, values, config_dir)
+
+
+def executor(
+    name: str,
+    /,
+    workers: int = 1,
+    *,
+    config_dir: str | os.PathLike[str] | None = None,
+    **values: Any,
+) -> "Executor":
+    """The executor ``executor=name`` runs with ``workers``: its YAML's values with ``values``
+    over them, checked as a job checks them. Not started: use it as a context manager."""
+    from hpexp.core.executor import Executor
+
+    return _plugin("executor", name, Executor, values, config_dir, workers=workers)
+
+
+def _plugin(
+    group: str,
+    name: str,
+    base: type,
+    values: dict[str, Any],
+    config_dir: str | os.PathLike[str] | None,
+    **given: Any,
+) -> Any:
+    from omegaconf import OmegaConf
+
+    from hpexp.cli.build import build_plugin
+
+    node = composed(f"{group}={name}", config_dir=config_dir)[group]
+    params = OmegaConf.to_container(node, resolve=True)
+    assert isinstance(params, dict)
+    return build_plugin(group, {**params, **values}, base, **given)
 
 
 def _rows(report: RunReport) -> "pd.DataFrame":
@@ -108,17 +154,24 @@ def launch(
     """
     overrides = list(overrides)
     check_overrides(overrides)
+    with _worded_hydra_errors(), _hydra(config_dir) as hydra:
+        if multirun:
+            _sweep(hydra, overrides, report)
+        else:
+            _run(hydra, overrides, report)
+    return report
+
+
+@contextmanager
+def _worded_hydra_errors() -> Iterator[None]:
+    """Hydra's and OmegaConf's errors raised as one-line ConfigErrors (Hydra's own with
+    ``HYDRA_FULL_ERROR=1``)."""
     try:
-        with _hydra(config_dir) as hydra:
-            if multirun:
-                _sweep(hydra, overrides, report)
-            else:
-                _run(hydra, overrides, report)
+        yield
     except Exception as exc:
         if not is_hydra_error(exc) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         raise Refused("", describe_hydra_error(exc)) from exc
-    return report
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from hpexp.cli.hydra_errors import unknown_top_level_key
 from hpexp.cli.schema import HpexpConfig
+from hpexp.cli.signature import check_keys, wrongly_typed
 from hpexp.core.environment import library_versions, machine
 from hpexp.core.errors import (
     ConfigError,
@@ -68,7 +69,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def build_plugin(group: str, params: dict[str, Any], base: type, **kwargs: Any) -> Any:
-    """Import the group's ``_target_``, check it is a ``base``, and call it with the values."""
+    """Import the group's ``_target_``, check it is a ``base``, check the values against its
+    signature (:mod:`hpexp.cli.signature`), and call it with them."""
     key, target = f"{group}._target_", params.get("_target_", "")
     try:
         # hydra's own locator (get_class logs each failure before raising it; hydra-core is
@@ -82,12 +84,22 @@ def build_plugin(group: str, params: dict[str, Any], base: type, **kwargs: Any) 
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise ConfigError(key, target, f"a subclass of {base.__qualname__}")
     values = {k: v for k, v in params.items() if k != "_target_"}
+    check_keys(group, cls, values, given=list(kwargs))
+    wrong = wrongly_typed(group, cls, values)
     try:
-        return cls(**values, **kwargs)
+        built = cls(**values, **kwargs)
     except ConfigError as exc:
         raise exc.under(group) from None
-    except TypeError as exc:
-        raise ConfigError(key, target, f"a class taking these keys ({_first_line(exc)})") from None
+    except Exception as exc:
+        if wrong is not None:
+            raise wrong from None
+        if isinstance(exc, TypeError):
+            allowed = f"a class taking these keys ({_first_line(exc)})"
+            raise ConfigError(key, target, allowed) from None
+        raise
+    if wrong is not None:
+        raise wrong
+    return built
 
 
 def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> PlannedJob:

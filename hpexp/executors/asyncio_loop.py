@@ -43,7 +43,7 @@ class AsyncioExecutor(BatchExecutor):
     model = Model.asyncio
     workers_in_this_process = True
 
-    def __init__(self, workers: int, loop: str = "asyncio") -> None:
+    def __init__(self, workers: int, loop: str) -> None:
         super().__init__(workers)
         self.loop_kind = require_choice("loop", loop, LOOPS)
         if self.loop_kind == "uvloop":

@@ -58,9 +58,7 @@ class DaskExecutor(Executor):
     model = Model.cluster
     libraries = ("dask", "distributed")
 
-    def __init__(
-        self, workers: int, address: str | None = None, connect_timeout_s: float = 10.0
-    ) -> None:
+    def __init__(self, workers: int, address: str | None, connect_timeout_s: float) -> None:
         super().__init__(workers)
         self.address = check_address(address)
         self.connect_timeout_s = check_timeout(connect_timeout_s)

@@ -53,10 +53,10 @@ class JoblibExecutor(Executor):
     def __init__(
         self,
         workers: int,
-        backend: str = "loky",
-        batch_size: Any = None,
-        address: str | None = None,
-        connect_timeout_s: float = 10.0,
+        backend: str,
+        batch_size: Any,
+        address: str | None,
+        connect_timeout_s: float,
     ) -> None:
         super().__init__(workers)
         self.backend = require_choice("backend", backend, BACKENDS)

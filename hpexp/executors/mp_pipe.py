@@ -47,7 +47,7 @@ class MpPipeExecutor(Executor):
     model = Model.batches
     starts_its_workers = True
 
-    def __init__(self, workers: int, start_method: str | None = None, deal: str = "block") -> None:
+    def __init__(self, workers: int, start_method: str | None, deal: str) -> None:
         super().__init__(workers)
         self.start_method = checked_start_method(start_method)
         self.deal = require_choice("deal", deal, DEALS)

@@ -57,7 +57,7 @@ def _indexed(fn: Callable[[Any], Any], item: tuple[int, Any]) -> tuple[int, Any]
 class PoolApiExecutor(Executor):
     """The Pool API's dispatch methods, shared by the process and the thread pool."""
 
-    def __init__(self, workers: int, method: str = "map", chunksize: int | None = None) -> None:
+    def __init__(self, workers: int, method: str, chunksize: int | None) -> None:
         super().__init__(workers)
         self.method = require_choice("method", method, METHODS)
         self.chunksize = require_optional_int("chunksize", chunksize, 1)
@@ -147,10 +147,10 @@ class MpPoolExecutor(PoolApiExecutor):
     def __init__(
         self,
         workers: int,
-        start_method: str | None = None,
-        method: str = "map",
-        chunksize: int | None = None,
-        maxtasksperchild: int | None = None,
+        start_method: str | None,
+        method: str,
+        chunksize: int | None,
+        maxtasksperchild: int | None,
     ) -> None:
         super().__init__(workers, method, chunksize)
         self.start_method = checked_start_method(start_method)

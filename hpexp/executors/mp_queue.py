@@ -47,9 +47,9 @@ class MpQueueExecutor(Executor):
     def __init__(
         self,
         workers: int,
-        start_method: str | None = None,
-        feeder: str = "main",
-        batch: int = 1,
+        start_method: str | None,
+        feeder: str,
+        batch: int,
     ) -> None:
         super().__init__(workers)
         self.start_method = checked_start_method(start_method)

@@ -28,7 +28,7 @@ class PoolExecutor(Executor):
     model = Model.processes
     starts_its_workers = True
 
-    def __init__(self, workers: int, start_method: str | None = None, chunksize: int | None = None):
+    def __init__(self, workers: int, start_method: str | None, chunksize: int | None):
         super().__init__(workers)
         self.start_method = checked_start_method(start_method)
         self.chunksize = require_optional_int("chunksize", chunksize, 1)

@@ -14,7 +14,7 @@ class SerialExecutor(Executor):
     model = Model.inline
     workers_in_this_process = True
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int) -> None:
         super().__init__(workers)
 
     def submit(

@@ -63,10 +63,10 @@ class JuliaSet(Workload):
 
     def __init__(
         self,
-        width: int = 1000,
-        max_iterations: int = 300,
-        impl: str = "python",
-        chunks: int | None = None,
+        width: int,
+        max_iterations: int,
+        impl: str,
+        chunks: int | None,
     ):
         self.width = require_int("width", width, 2)
         self.max_iterations = require_int("max_iterations", max_iterations, 1)

@@ -40,7 +40,7 @@ class MonteCarloPi(Workload):
 
     libraries = ("numpy",)
 
-    def __init__(self, samples: int = 10_000_000, impl: str = "python", chunks: int | None = None):
+    def __init__(self, samples: int, impl: str, chunks: int | None):
         self.samples = require_int("samples", samples, 1)
         self.impl = kernels.require_impl("impl", impl)
         self.chunks = None if chunks is None else require_int("chunks", chunks, 1)

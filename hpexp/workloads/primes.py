@@ -47,7 +47,7 @@ def primes_between(start: int, stop: int) -> int:
 class Primes(Workload):
     """``count`` numbers from ``start``, one task each; ``primes_found`` is checked exactly."""
 
-    def __init__(self, start: int = 100_000_000, count: int = 50_000) -> None:
+    def __init__(self, start: int, count: int) -> None:
         self.start = require_int("start", start, 0)
         self.count = require_int("count", count, 1)
 

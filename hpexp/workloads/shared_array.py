@@ -60,7 +60,7 @@ class SharedArray(Workload):
 
     libraries = ("numpy",)
 
-    def __init__(self, size: int = 10_000_000, share: str = "pickle", chunks: int | None = None):
+    def __init__(self, size: int, share: str, chunks: int | None):
         self.size = require_int("size", size, 1)
         self.share = require_choice("share", share, SHARES)
         self.chunks = None if chunks is None else require_int("chunks", chunks, 1)

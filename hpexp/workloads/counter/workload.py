@@ -31,10 +31,10 @@ class Counter(Workload):
 
     def __init__(
         self,
-        increments: int = 1000,
-        store: str = "value",
-        locked: bool = True,
-        redis_url: str | None = None,
+        increments: int,
+        store: str,
+        locked: bool,
+        redis_url: str | None,
     ) -> None:
         self.increments = require_int("increments", increments, 1)
         self.store = require_choice("store", store, STORES)

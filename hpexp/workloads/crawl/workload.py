@@ -44,10 +44,10 @@ class Crawl(Workload):
 
     def __init__(
         self,
-        requests: int = 500,
-        delay_ms: int = 100,
-        url: str | None = None,
-        timeout_s: float = 30.0,
+        requests: int,
+        delay_ms: int,
+        url: str | None,
+        timeout_s: float,
     ) -> None:
         self.requests = require_int("requests", requests, 1)
         self.delay_ms = require_int("delay_ms", delay_ms, 0)

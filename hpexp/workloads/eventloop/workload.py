@@ -56,7 +56,7 @@ def chain_targets(total: int, chains: int) -> list[int]:
 class HelloWorldLoop(Workload):
     """``callbacks`` hello/world calls over ``chains`` chains, in ``style`` callback or future."""
 
-    def __init__(self, callbacks: int | None = None, chains: int = 1, style: str = "callback"):
+    def __init__(self, callbacks: int | None, chains: int, style: str):
         self.chains = require_int("chains", chains, 1)
         self.callbacks = None if callbacks is None else require_int("callbacks", callbacks, 1)
         if self.callbacks is not None and self.callbacks < self.chains:

@@ -55,13 +55,13 @@ class HashSave(Workload):
 
     def __init__(
         self,
-        tasks: int = 50,
-        difficulty: int = 8,
-        save: str = "http",
-        batch: int = 1,
-        delay_ms: int = 100,
-        url: str | None = None,
-        timeout_s: float = 30.0,
+        tasks: int,
+        difficulty: int,
+        save: str,
+        batch: int,
+        delay_ms: int,
+        url: str | None,
+        timeout_s: float,
     ) -> None:
         self.tasks_per_run = require_int("tasks", tasks, 1)
         self.difficulty = require_int("difficulty", difficulty, *DIFFICULTY)

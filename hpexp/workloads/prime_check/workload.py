@@ -82,10 +82,10 @@ class PrimeCheck(Workload):
 
     def __init__(
         self,
-        numbers: Sequence[int] = DEFAULT_NUMBERS,
-        flag: str = "none",
-        check_every: int = 1000,
-        redis_url: str | None = None,
+        numbers: Sequence[int],
+        flag: str,
+        check_every: int,
+        redis_url: str | None,
     ) -> None:
         if not numbers or not all(
             isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers
