@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from _common import hpexp_rows, interleaved, report
 
-from hpexp.cli.api import conf_dir
+from hpexp.api.launch import conf_dir
 
 
 def bare_deque(calls: int) -> float:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hpexp.analysis.stats import compare, summarize
-    from hpexp.cli.api import executor, run, sweep, workload
+    from hpexp.api.launch import executor, run, sweep, workload
     from hpexp.core.errors import ConfigError
     from hpexp.core.executor import Executor
     from hpexp.core.workload import Outcome, Workload
@@ -27,10 +27,10 @@ _HOMES = {
     "compare": "hpexp.analysis.stats",
     "summarize": "hpexp.analysis.stats",
     "load_results": "hpexp.results.store",
-    "executor": "hpexp.cli.api",
-    "run": "hpexp.cli.api",
-    "sweep": "hpexp.cli.api",
-    "workload": "hpexp.cli.api",
+    "executor": "hpexp.api.launch",
+    "run": "hpexp.api.launch",
+    "sweep": "hpexp.api.launch",
+    "workload": "hpexp.api.launch",
 }
 
 __all__ = [

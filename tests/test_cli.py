@@ -242,7 +242,7 @@ def test_a_value_is_data_never_a_call(tmp_path):
 
 
 def test_help_is_hpexps_own_and_lists_what_there_is_to_run(tmp_path):
-    from hpexp.cli.app import conf_dir
+    from hpexp.api.launch import conf_dir
 
     shown = run_cli("--help", cwd=tmp_path, timeout=60)
     assert shown.returncode == 0, shown.stderr

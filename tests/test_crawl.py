@@ -255,7 +255,7 @@ def test_presets_compose_to_the_book_runs(preset, values, sweep):
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
-    from hpexp.cli.app import conf_dir
+    from hpexp.api.launch import conf_dir
 
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
         cfg = compose(

@@ -10,7 +10,7 @@ from hydra._internal.utils import _locate
 from omegaconf import OmegaConf
 
 import hpexp
-from hpexp.cli.api import conf_dir
+from hpexp.api.launch import conf_dir
 from tests.conftest import files_under, run_cli
 
 CONFIGS = sorted((conf_dir() / "workload").glob("*.yaml")) + sorted(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from hpexp.cli.api import composed, conf_dir
-from hpexp.cli.build import build_plugin
+from hpexp.api.build import build_plugin
+from hpexp.api.launch import composed, conf_dir
 from hpexp.core.executor import Executor
 from hpexp.testing.executor_contract import ExecutorContract
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import hpexp
-from hpexp.cli.elsewhere import FAILURES_DIR, collect_failures
+from hpexp.api.elsewhere import FAILURES_DIR, collect_failures
 from tests.conftest import finish_cli, start_cli
 
 #: two jobs long enough (4 runs of about 0.2 s) that jobs started side by side overlap, and a

@@ -23,7 +23,7 @@ from hpexp.analysis.plots import (
     write_plots,
 )
 from hpexp.analysis.verdict import by_workload
-from hpexp.cli.report import write_sweep_report
+from hpexp.api.sweep_report import write_sweep_report
 from hpexp.results.store import to_frame, write_atomic
 from hpexp.workloads.kernels import IMPLS
 from tests.conftest import measure, run_cli

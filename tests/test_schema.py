@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from hpexp.cli.api import conf_dir
+from hpexp.api.launch import conf_dir
 from hpexp.results.schema import BY_NAME, REQUIRED, STATUSES, Kind, kind_of
 from hpexp.results.store import load_results, to_frame, write_atomic
 from tests.conftest import measure, own_processes

@@ -1,1 +1,1 @@
-"""The command line: the Hydra app and its callbacks, error translation, the report command."""
+"""The command line over :mod:`hpexp.api`: argv, printing, exit codes, and the report command."""

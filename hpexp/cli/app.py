@@ -1,4 +1,4 @@
-"""``python -m hpexp`` / ``hpexp``: :func:`hpexp.cli.api.launch`, printed, as an exit code.
+"""``python -m hpexp`` / ``hpexp``: :func:`hpexp.api.launch.launch`, printed, as an exit code.
 
 What runs is the library's; this module adds what only a command has: Hydra's flags, the
 signal handlers, the summary table on stdout, one line per failure on stderr, the exit code.
@@ -10,11 +10,12 @@ import sys
 import threading
 from typing import Any, NoReturn
 
-from hpexp.cli.api import conf_dir, launch
-from hpexp.cli.argv import check_overrides
-from hpexp.cli.described import described
+from hpexp.api.described import described
+from hpexp.api.launch import conf_dir, launch
+from hpexp.api.outcome import RunReport
+from hpexp.api.overrides import check_overrides
 from hpexp.cli.help import help_text
-from hpexp.cli.run_report import RunReport, print_hpexp_warnings_as_one_line
+from hpexp.cli.one_line_warnings import print_hpexp_warnings_as_one_line
 from hpexp.core.errors import ConfigError, Refused
 from hpexp.core.interrupts import INTERRUPTED, Terminated, handled, install_signal_handlers
 from hpexp.core.processes import stop_for_exit, terminate_descendants
@@ -64,7 +65,7 @@ def _show_with_hydra(argv: list[str]) -> None:
     """``--cfg``, ``--info``, ``--hydra-help``, ``--shell-completion``: Hydra's own answers."""
     import hydra
 
-    from hpexp.cli.schema import register_schemas
+    from hpexp.api.schema import register_schemas
 
     register_schemas()
     sys.argv[1:] = argv

@@ -12,16 +12,15 @@ from pathlib import Path
 from typing import NoReturn
 
 import pandas as pd
-from omegaconf import OmegaConf
 
 from hpexp.analysis.tables import as_text, without_empty_columns
 from hpexp.analysis.verdict import WorkloadResults, by_workload
+from hpexp.api.sweep_report import REPORT_DIR, commands_of
 from hpexp.cli.compare import Paths, compare_frames, fail_slower
-from hpexp.cli.run_report import print_hpexp_warnings_as_one_line
+from hpexp.cli.one_line_warnings import print_hpexp_warnings_as_one_line
 from hpexp.core.errors import ConfigError, HpexpError
 from hpexp.results.store import load_results
 
-REPORT_DIR = "report"
 #: left out of the terminal table to keep it readable (the HTML page has them)
 HTML_ONLY = ["mean_s", "std_s"]
 USAGE = (
@@ -42,27 +41,6 @@ def _load(path: str) -> pd.DataFrame:
     return frame
 
 
-#: the report's environment block lists at most this many command lines
-MAX_COMMANDS = 10
-
-
-def commands_of(root: Path) -> list[str]:
-    """The command lines that made the results under ``root``: each sweep's (its
-    ``multirun.yaml``) and each single run's (its ``.hydra/overrides.yaml``)."""
-    base = root if root.is_dir() else root.parent
-    commands = []
-    for sweep in sorted(base.rglob("multirun.yaml")):
-        task = OmegaConf.load(sweep).hydra.overrides.task
-        commands.append(" ".join(["python -m hpexp", *task, "-m"]))
-    for run in sorted(base.rglob(".hydra/overrides.yaml")):
-        if not (run.parent.parent.parent / "multirun.yaml").exists():
-            commands.append(" ".join(["python -m hpexp", *OmegaConf.load(run)]))
-    if len(commands) > MAX_COMMANDS:
-        more = len(commands) - MAX_COMMANDS
-        return [*commands[:MAX_COMMANDS], f"... and {more} more"]
-    return commands
-
-
 def print_verdicts(parts: list[WorkloadResults]) -> None:
     """Close a terminal summary with each workload's verdict, as the report page opens with it."""
     for part in parts:
@@ -81,20 +59,6 @@ def report(path: str, out: str | None) -> None:
 
     index = write_report(frame, parts, out_dir, str(root), commands_of(root))
     print(f"hpexp: report in {index}", file=sys.stderr)
-
-
-def write_sweep_report(frame: pd.DataFrame, parts: list[WorkloadResults], sweep_dir: Path) -> None:
-    """Write a sweep's report; a failure is a warning, never a lost result or a failed sweep."""
-    try:
-        # here, not at the top: matplotlib costs every run's startup; a broken install only warns
-        from hpexp.analysis.html import write_report
-
-        commands = commands_of(sweep_dir)
-        index = write_report(frame, parts, sweep_dir / REPORT_DIR, str(sweep_dir), commands)
-    except Exception as exc:
-        print(f"hpexp: warning: no report for {sweep_dir}: {exc!r}", file=sys.stderr)
-    else:
-        print(f"hpexp: report in {index}", file=sys.stderr)
 
 
 def _report_dir(path: str) -> Path:

@@ -9,7 +9,7 @@ from hpexp import Executor, Outcome, Workload
 class Sleep(Workload):
     """``naps`` sleeps of ``nap_ms`` each: I/O-like work that any concurrent executor overlaps."""
 
-    def __init__(self, naps: int = 4, nap_ms: int = 50) -> None:
+    def __init__(self, naps: int, nap_ms: int) -> None:
         self.naps, self.nap_ms = naps, nap_ms
 
     def tasks(self, workers: int, seed: int) -> list[float]:

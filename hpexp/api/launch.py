@@ -17,13 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hpexp.cli.argv import check_overrides
-from hpexp.cli.callbacks import sweep_size
-from hpexp.cli.elsewhere import collect_failures, launcher_of, runs_elsewhere
-from hpexp.cli.hydra_errors import describe_hydra_error, is_hydra_error
-from hpexp.cli.job import JobFunction
-from hpexp.cli.resume import earlier_sweep_dir
-from hpexp.cli.run_report import RunReport
+from hpexp.api.callbacks import sweep_size
+from hpexp.api.elsewhere import collect_failures, launcher_of, runs_elsewhere
+from hpexp.api.hydra_errors import describe_hydra_error, is_hydra_error
+from hpexp.api.job import JobFunction
+from hpexp.api.outcome import RunReport
+from hpexp.api.overrides import check_overrides
+from hpexp.api.resume import earlier_sweep_dir
 from hpexp.core.errors import ConfigError, HpexpError, Refused
 from hpexp.core.interrupts import Terminated, handled
 
@@ -122,7 +122,7 @@ def _plugin(
 ) -> Any:
     from omegaconf import OmegaConf
 
-    from hpexp.cli.build import build_plugin
+    from hpexp.api.build import build_plugin
 
     node = composed(f"{group}={name}", config_dir=config_dir)[group]
     params = OmegaConf.to_container(node, resolve=True)
@@ -184,7 +184,7 @@ def _hydra(config_dir: str | os.PathLike[str] | None) -> Iterator["Hydra"]:
     from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import SearchPathException
 
-    from hpexp.cli.schema import register_schemas
+    from hpexp.api.schema import register_schemas
 
     version.setbase("1.3")  # what hpexp's configs are written for, as @hydra.main says it
     register_schemas()
@@ -272,7 +272,7 @@ def _finish_sweep(config: "DictConfig", sweep_dir: Path, report: RunReport) -> N
     """The sweep's combined file, and its report, from the jobs in its dir: at the end of a
     sweep, and after an interrupt for the jobs that finished."""
     from hpexp.analysis.verdict import by_workload
-    from hpexp.cli.report import write_sweep_report
+    from hpexp.api.sweep_report import write_sweep_report
     from hpexp.results.layout import SWEEP_FILE, discard_bookkeeping
     from hpexp.results.store import load_results, write_atomic
 

@@ -11,9 +11,9 @@ from typing import Any
 from hydra._internal.utils import _locate
 from omegaconf import DictConfig, OmegaConf
 
-from hpexp.cli.hydra_errors import unknown_top_level_key
-from hpexp.cli.schema import HpexpConfig
-from hpexp.cli.signature import check_keys, wrongly_typed
+from hpexp.api.hydra_errors import unknown_top_level_key
+from hpexp.api.schema import HpexpConfig
+from hpexp.api.signature import check_keys, wrongly_typed
 from hpexp.core.environment import library_versions, machine
 from hpexp.core.errors import (
     ConfigError,
@@ -70,7 +70,7 @@ def _first_line(exc: BaseException) -> str:
 
 def build_plugin(group: str, params: dict[str, Any], base: type, **kwargs: Any) -> Any:
     """Import the group's ``_target_``, check it is a ``base``, check the values against its
-    signature (:mod:`hpexp.cli.signature`), and call it with them."""
+    signature (:mod:`hpexp.api.signature`), and call it with them."""
     key, target = f"{group}._target_", params.get("_target_", "")
     try:
         # hydra's own locator (get_class logs each failure before raising it; hydra-core is

@@ -1,6 +1,6 @@
 """Any error hpexp reports, as one line and the exit code it means."""
 
-from hpexp.cli.hydra_errors import describe_hydra_error, is_hydra_error
+from hpexp.api.hydra_errors import describe_hydra_error, is_hydra_error
 from hpexp.core.errors import HpexpError
 
 

@@ -1,7 +1,7 @@
 """The Hydra callback: which of a sweep's jobs starts, as it starts.
 
 It runs where the job runs (in a joblib or submitit launcher's process too), so it holds
-nothing but the sweep's size; what the sweep gave is the caller's (:mod:`hpexp.cli.api`).
+nothing but the sweep's size; what the sweep gave is the caller's (:mod:`hpexp.api.launch`).
 """
 
 import math

@@ -1,54 +1,25 @@
-"""Checks on the command line itself, before Hydra acts on it (creates dirs, instantiates).
+"""Checks on the overrides themselves, before Hydra acts on them (creates dirs, instantiates).
 
 Three kinds of override would do harm before any value is validated: ``results_dir=`` (Hydra
 puts its dirs at the filesystem root), deleting a top-level key or group (``~workers``: Hydra's
-errors then name the wrong thing; a key inside a group is Hydra's to refuse, and a plugin without
-a schema may drop its own keys), and a value that names code to run outside the two plugin groups
-(Hydra instantiates ``hydra.callbacks`` entries, and the logging config names handler classes,
-before hpexp sees the config).
+errors then name the wrong thing; a key inside a group is its class's to refuse, by its
+signature, and a plugin whose class has a default for it may drop it), and a value that names
+code to run outside the two plugin groups (Hydra instantiates ``hydra.callbacks`` entries, and
+the logging config names handler classes, before hpexp sees the config).
 """
 
-from hpexp.cli.hydra_errors import cannot_delete
+from hpexp.api.hydra_errors import cannot_delete
 from hpexp.core.errors import ConfigError, Refused
 
 #: subtrees of Hydra's own config whose values name code that Hydra runs
 _CODE_SUBTREES = ("hydra.callbacks", "hydra.job_logging", "hydra.hydra_logging")
 #: the only command-line ``_target_`` keys: plugins, checked to subclass Workload / Executor
 _PLUGIN_TARGETS = ("workload._target_", "executor._target_")
-#: options of the command line that are not overrides
-_FLAGS_WITH_VALUES = {
-    "--config-path",
-    "-cp",
-    "--config-name",
-    "-cn",
-    "--config-dir",
-    "-cd",
-    "--package",
-    "-p",
-    "--info",
-    "-i",
-    "--experimental-rerun",
-    "--cfg",
-    "-c",
-}
 
 
-def overrides_of(argv: list[str]) -> list[str]:
-    """The ``key=value`` overrides of ``argv`` (flags and their values skipped)."""
-    found, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg.startswith("-"):
-            skip = arg in _FLAGS_WITH_VALUES
-        else:
-            found.append(arg)
-    return found
-
-
-def check_overrides(argv: list[str]) -> None:
+def check_overrides(overrides: list[str]) -> None:
     """Refuse, in one line each, what must not reach Hydra."""
-    for override in overrides_of(argv):
+    for override in overrides:
         key, equals, value = override.partition("=")
         name = key.lstrip("+~")
         if key.startswith("~") and "." not in name:

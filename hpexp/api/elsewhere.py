@@ -1,7 +1,7 @@
 """Failures of jobs that a parallel Hydra launcher (joblib, submitit) ran in another process or
 on another machine, for the sweeping process to report.
 
-Such a job's :data:`hpexp.cli.run_report.REPORT` dies with its process, so the job leaves its
+Such a job's :data:`hpexp.api.outcome.REPORT` dies with its process, so the job leaves its
 one-line error in the sweep dir, and the sweeping process reads them back after the last job.
 A job that left neither results nor an error (a lost node, a killed array task) is named too,
 with how to run only it again.

@@ -5,7 +5,6 @@ by the caller and handed to every job it runs: the library raises from it, the c
 turns it into one line and an exit code.
 """
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,22 +50,3 @@ class RunReport:
             raise first
         if self.unexpected:
             raise self.unexpected[0]
-
-
-def print_hpexp_warnings_as_one_line() -> None:
-    """hpexp's own warnings (an unreadable results file) print as their message alone: the
-    source line Python adds would point inside hpexp, not at anything the user can change."""
-    default = warnings.formatwarning
-
-    def formatted(
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        line: str | None = None,
-    ) -> str:
-        if str(message).startswith("hpexp: "):
-            return f"{message}\n"
-        return default(message, category, filename, lineno, line)
-
-    warnings.formatwarning = formatted

@@ -1,9 +1,9 @@
 """Hydra's task function: one job, validated, measured, and written in its job dir.
 
 A refused config (or a plugin that fails while the job is built) is recorded in the caller's
-:class:`~hpexp.cli.run_report.RunReport` rather than raised: the other jobs of a sweep still
+:class:`~hpexp.api.outcome.RunReport` rather than raised: the other jobs of a sweep still
 run. A job that a parallel launcher runs in another process leaves its error in the sweep dir
-instead (:mod:`hpexp.cli.elsewhere`), since that process's report is a copy.
+instead (:mod:`hpexp.api.elsewhere`), since that process's report is a copy.
 """
 
 import sys
@@ -14,11 +14,11 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from hpexp.cli.build import build_job
-from hpexp.cli.described import described
-from hpexp.cli.elsewhere import launcher_of, leave_failure, runs_elsewhere
-from hpexp.cli.resume import config_hash, run_only_keys
-from hpexp.cli.run_report import RunReport
+from hpexp.api.build import build_job
+from hpexp.api.described import described
+from hpexp.api.elsewhere import launcher_of, leave_failure, runs_elsewhere
+from hpexp.api.outcome import RunReport
+from hpexp.api.resume import config_hash, run_only_keys
 from hpexp.core.errors import ConfigError
 from hpexp.core.progress import Progress
 

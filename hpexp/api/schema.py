@@ -2,7 +2,7 @@
 
 ``conf/config.yaml`` holds their defaults, once, and names this schema in its defaults list, so
 a typo'd key or a wrongly typed value is refused at composition time. A workload's and an
-executor's keys are their class's constructor parameters (:mod:`hpexp.cli.signature`).
+executor's keys are their class's constructor parameters (:mod:`hpexp.api.signature`).
 """
 
 from dataclasses import dataclass, field
