@@ -14,11 +14,11 @@ import pytest
 
 import hpexp
 from hpexp.analysis.plots import (
-    crawl_time_vs_concurrency,
     scaling_per_impl,
-    shared_array_time_and_memory,
     speedup_over_python,
     speedup_vs_workers,
+    time_and_memory_per_share,
+    time_vs_concurrency_per_delay,
     time_vs_workers,
     write_plots,
 )
@@ -154,7 +154,7 @@ def crawl_rows(executors=("asyncio",), delays=(10, 100, 1000), requests=100):
 
 
 def test_crawl_figure_has_one_curve_per_delay_and_a_log_time_axis():
-    figure = crawl_time_vs_concurrency(crawl_rows(executors=("asyncio", "gevent")))
+    figure = time_vs_concurrency_per_delay(crawl_rows(executors=("asyncio", "gevent")), "crawl")
     panels = [axes for axes in figure.axes if axes.get_title()]
     assert [axes.get_title() for axes in panels] == ["asyncio", "gevent"]
     for axes in panels:
@@ -172,6 +172,15 @@ def test_crawl_figure_is_written_even_for_a_single_delay(tmp_path):
     names = sorted(p.name for p in paths)
     assert names == ["crawl_time_vs_concurrency.png", "speedup_crawl.png", "time_crawl.png"]
     assert all(p.read_bytes().startswith(PNG_SIGNATURE) for p in paths)
+
+
+def test_any_workload_with_a_delay_and_requests_gets_the_concurrency_figure(tmp_path):
+    df = crawl_rows(delays=(50,)).assign(workload="my_crawler")
+    names = sorted(p.name for p in write_plots(df, hpexp.summarize(df), tmp_path))
+    assert "my_crawler_time_vs_concurrency.png" in names
+    without = df.drop(columns=["workload.requests"])
+    names = sorted(p.name for p in write_plots(without, hpexp.summarize(without), tmp_path))
+    assert not [name for name in names if "concurrency" in name], "no requests, no such figure"
 
 
 def test_time_and_speedup_figures_draw_the_summary():
@@ -203,7 +212,7 @@ def test_shared_array_figure_shows_time_and_memory_per_share(tmp_path):
         for row in measure(*size, f"workload.share={share}", "repeats=3", "warmup=0")
     ]
     frame = pd.DataFrame(rows).assign(workload="shared_array")  # as the CLI names the rows
-    figure = shared_array_time_and_memory(frame)
+    figure = time_and_memory_per_share(frame, "shared_array")
     time_axes, memory_axes = figure.axes
     medians = frame.groupby("workload.share")[["wall_s", "max_rss_mb"]].median()
     assert [t.get_text() for t in time_axes.get_xticklabels()] == ["pickle", "shared_memory"]

@@ -2,6 +2,9 @@
 array's time and memory per way of sharing, chapter 7's kernels against pure Python, and
 chapter 8's cost of I/O beside CPU work.
 
+No workload is named here: a figure is drawn for any workload whose rows have the columns it
+needs (:data:`BY_COLUMNS`), so a new workload with a delay and requests gets the crawl figure.
+
 Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no display, no global
 backend state), so they can be made inside a running sweep.
 """
@@ -18,12 +21,10 @@ from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from hpexp.analysis.stats import cpu_count_of, key_columns, ok_rows, summarize
 
-CRAWL = "crawl"
 DELAY = "workload.delay_ms"
-SHARED_ARRAY = "shared_array"
+REQUESTS = "workload.requests"
 SHARE = "workload.share"
 IMPL = "workload.impl"
-HASHSAVE = "hashsave"
 SAVE = "workload.save"
 BATCH = "workload.batch"
 HASH_TASKS = "workload.tasks"
@@ -135,11 +136,11 @@ def speedup_vs_workers(summary: pd.DataFrame, workload: str, cpu_count: int) -> 
     return figure
 
 
-def crawl_time_vs_concurrency(frame: pd.DataFrame) -> Figure:
-    """The book's figure: crawl time vs concurrent requests, one curve per delay, log y.
+def time_vs_concurrency_per_delay(frame: pd.DataFrame, workload: str) -> Figure:
+    """The book's crawl figure: time vs concurrent requests, one curve per delay, log y.
 
-    One panel per executor. ``frame`` holds crawl rows; the delay is always a curve key, even
-    when the sweep used a single one.
+    One panel per executor. ``frame`` holds one workload's rows; the delay is always a curve
+    key, even when the sweep used a single one.
     """
     summary = summarize(frame, by=[DELAY]).dropna(subset=["median_s"])
     executors = list(dict.fromkeys(summary["executor"]))
@@ -157,13 +158,13 @@ def crawl_time_vs_concurrency(frame: pd.DataFrame) -> Figure:
         axes.set_title(str(executor))
     _legend_outside(panels[-1])
     panels[0].set_ylabel("median wall time (s)")
-    figure.suptitle("crawl: time vs concurrent requests")
+    figure.suptitle(f"{workload}: time vs concurrent requests")
     return figure
 
 
-def shared_array_time_and_memory(frame: pd.DataFrame) -> Figure:
-    """Chapter 9's question for ``shared_array``: what each way of sharing costs in wall time and
-    in peak memory (summed over processes), one bar per executor and workers."""
+def time_and_memory_per_share(frame: pd.DataFrame, workload: str) -> Figure:
+    """Chapter 9's question for shared data: what each way of sharing costs in wall time and in
+    peak memory (summed over processes), one bar per executor and workers."""
     medians = (
         frame.groupby(["executor", "workers", SHARE], observed=True)[["wall_s", "max_rss_mb"]]
         .median()
@@ -188,7 +189,7 @@ def shared_array_time_and_memory(frame: pd.DataFrame) -> Figure:
         axes.set_ylabel(label)
         axes.grid(True, axis="y", alpha=0.3)
     _legend_outside(panels[-1])
-    figure.suptitle("shared_array: time and memory per way of sharing")
+    figure.suptitle(f"{workload}: time and memory per way of sharing")
     return figure
 
 
@@ -244,7 +245,7 @@ def scaling_per_impl(summary: pd.DataFrame, workload: str, cpu_count: int) -> Fi
     return figure
 
 
-def io_cost_vs_task_time(frame: pd.DataFrame) -> Figure:
+def io_cost_vs_task_time(frame: pd.DataFrame, workload: str) -> Figure:
     """The book's chapter 8 figure: how many times slower than saving nothing each way of saving
     is, against the CPU time per task (one point per ``difficulty``, one curve per method).
 
@@ -280,7 +281,7 @@ def io_cost_vs_task_time(frame: pd.DataFrame) -> Figure:
     axes.set_ylabel("times slower than no I/O")
     axes.grid(True, which="both", alpha=0.3)
     _legend_outside(axes)
-    axes.set_title("hashsave: the cost of I/O beside CPU work, per way of saving")
+    axes.set_title(f"{workload}: the cost of I/O beside CPU work, per way of saving")
     return figure
 
 
@@ -290,6 +291,20 @@ def _compares_impls(summary: pd.DataFrame, workload: str) -> bool:
         return False
     impls = set(summary.loc[summary["workload"] == workload].dropna(subset=["median_s"])[IMPL])
     return "python" in impls and len(impls) > 1
+
+
+def _saved_and_not(rows: pd.DataFrame) -> bool:
+    """Some runs saved nothing and some saved: the ratio of the two is the figure."""
+    return bool((rows[SAVE] == "none").any() and (rows[SAVE] != "none").any())
+
+
+#: a figure for any workload whose rows have these columns (and that ``wanted`` accepts):
+#: (file name after the workload's, the columns, wanted, how to draw it)
+BY_COLUMNS = (
+    ("time_vs_concurrency", (DELAY, REQUESTS), lambda _: True, time_vs_concurrency_per_delay),
+    ("io_cost", (SAVE, BATCH, HASH_TASKS, DIFFICULTY), _saved_and_not, io_cost_vs_task_time),
+    ("time_and_memory", (SHARE,), lambda _: True, time_and_memory_per_share),
+)
 
 
 def figures_of(frame: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
@@ -310,15 +325,11 @@ def figures_of(frame: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
                     summary, workload, cpu_count_of(frame)
                 )
     measured = ok_rows(frame)
-    crawl = measured[measured["workload"] == CRAWL]
-    if len(crawl) and DELAY in crawl:
-        figures["crawl_time_vs_concurrency.png"] = crawl_time_vs_concurrency(crawl)
-    hashsave = measured[measured["workload"] == HASHSAVE]
-    if SAVE in hashsave and (hashsave[SAVE] == "none").any() and (hashsave[SAVE] != "none").any():
-        figures["hashsave_io_cost.png"] = io_cost_vs_task_time(hashsave)
-    arrays = measured[measured["workload"] == SHARED_ARRAY]
-    if len(arrays) and SHARE in arrays:
-        figures["shared_array_time_and_memory.png"] = shared_array_time_and_memory(arrays)
+    for workload, rows in measured.groupby("workload", observed=True, sort=False):
+        name = re.sub(r"[^\w.-]", "_", str(workload))
+        for suffix, columns, wanted, draw in BY_COLUMNS:
+            if all(c in rows and rows[c].notna().any() for c in columns) and wanted(rows):
+                figures[f"{name}_{suffix}.png"] = draw(rows, str(workload))
     return figures
 
 
