@@ -153,3 +153,25 @@ def test_ctrl_c_in_a_notebook_stops_the_jobs_processes_and_keeps_the_finished_ro
     assert list((tmp_path / "results").rglob("sweep.parquet")), "and combined"
     _, alive = psutil.wait_procs(workers, timeout=5)
     assert not alive, f"the job's processes were stopped: {alive}"
+
+
+def test_a_run_from_another_thread_works_and_says_its_time_limit_is_not_enforced(tmp_path):
+    """Python lets only the main thread handle signals, which the trial time limit needs."""
+    import threading
+    import warnings
+
+    from hpexp.core.trials import NoTimeLimit
+
+    done = {}
+
+    def job():
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            done["frame"] = hpexp.run(*SMALL, f"results_dir={tmp_path}")
+        done["said"] = [w for w in said if issubclass(w.category, NoTimeLimit)]
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    thread.join(120)
+    assert list(done["frame"]["status"]) == ["ok", "ok"]
+    assert done["said"], "the caller is told trial_timeout_s is not enforced"

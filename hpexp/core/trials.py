@@ -9,8 +9,10 @@ tasks are made and results reduced outside it. A failure becomes a ``Trial`` wit
 import gc
 import math
 import signal
+import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -87,6 +89,15 @@ class TrialTimeout(BaseException):
     """
 
 
+class NoTimeLimit(UserWarning):
+    """``trial_timeout_s`` cannot be enforced off the main thread."""
+
+
+OFF_THE_MAIN_THREAD = (
+    "hpexp: trial_timeout_s is not enforced: runs started off the main thread cannot be "
+    "interrupted by a signal (call hpexp.run from the main thread to have it)"
+)
+
 #: re-arming an overdue timer with 0 would disarm it: the shortest delay that still fires
 _AT_ONCE_S = 1e-6
 
@@ -99,7 +110,14 @@ def time_limit(seconds: float) -> Iterator[None]:
     blocked lock acquire, which is where it waits for a hung pool. There is one SIGALRM timer
     per process, so an outer one (pytest-timeout's, a caller's own) is kept: if it is due first
     its handler runs, and what is left of it is armed again on the way out.
+
+    Python lets only the main thread handle signals: called from another thread (hpexp.run in a
+    thread of the caller's), the body runs without a limit, and a warning says so once.
     """
+    if threading.current_thread() is not threading.main_thread():
+        warnings.warn(OFF_THE_MAIN_THREAD, NoTimeLimit, stacklevel=3)
+        yield
+        return
     outer_handler = signal.getsignal(signal.SIGALRM)
     outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
     started = time.monotonic()
