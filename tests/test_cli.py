@@ -136,6 +136,7 @@ BAD_INPUTS = [
     ),
     (["results_dir="], "invalid value for 'results_dir': '' (allowed: a directory path"),
     (["+foo=1"], "unknown key 'foo' (allowed: executor, progress, "),
+    (["--bogus"], "unrecognized arguments: --bogus (see python -m hpexp --help)"),
     (["~workers"], "cannot delete 'workers' (~workers): every run needs it; set it instead"),
     (
         ["~workload.samples"],
@@ -177,6 +178,14 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     assert result.stdout == ""
     assert files_under(tmp_path / "results") == []
     assert tmp_path.is_dir(), "the working directory itself is never pruned"
+
+
+def test_overrides_may_come_after_the_flags(tmp_path):
+    result = run_cli(
+        "workload.samples=1000", "-m", "repeats=1", "warmup=0", "report=false", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(hpexp.load_results(tmp_path / "results")) == 1
 
 
 def test_a_refused_job_in_a_sweep_keeps_the_valid_jobs(tmp_path):

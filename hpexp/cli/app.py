@@ -75,10 +75,18 @@ def _show_with_hydra(argv: list[str]) -> None:
     )()
 
 
+def _refused_usage(message: str) -> NoReturn:
+    raise Refused("argv", f"{message} (see python -m hpexp --help)")
+
+
 def _parsed(argv: list[str]) -> Any:
+    """Hydra's flags and the overrides, in any order (``... -m repeats=2`` too); a flag Hydra
+    does not know is one line, not argparse's usage."""
     from hydra._internal.utils import get_args_parser
 
-    args = get_args_parser().parse_args(argv)
+    parser = get_args_parser()
+    parser.error = _refused_usage  # type: ignore[method-assign]
+    args = parser.parse_intermixed_args(argv)
     for name, (flag, message) in _REFUSED_FLAGS.items():
         if getattr(args, name):
             raise Refused(flag, message)
