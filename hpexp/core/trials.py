@@ -155,7 +155,7 @@ def _abandon(executor: Executor, processes: Callable[[], None]) -> None:
 
 
 @dataclass
-class _Progress:
+class _Measured:
     """What a job has measured so far: kept when a later step fails."""
 
     trials: list[Trial] = field(default_factory=list)
@@ -192,12 +192,12 @@ def _state_handed_over(job: Job) -> Iterator[None]:
 
 
 @contextmanager
-def _started(job: Job, progress: _Progress, own_processes: Callable[[], None]) -> Iterator[None]:
+def _started(job: Job, measured: _Measured, own_processes: Callable[[], None]) -> Iterator[None]:
     """The executor started (timed as ``setup_s``) and shut down; a run that cannot finish (a
     timeout, Ctrl-C) is abandoned first, so shutting down never waits for it."""
     began = time.perf_counter()
     with job.executor:
-        progress.setup_s = time.perf_counter() - began
+        measured.setup_s = time.perf_counter() - began
         job.progress.plan(job.warmup + job.repeats)
         try:
             yield
@@ -217,11 +217,11 @@ def _warm_up(job: Job) -> None:
         job.progress.run_done("warmup", warm + 1, job.warmup)
 
 
-def _measure_one(job: Job, repeat: int, progress: _Progress) -> Trial:
+def _measure_one(job: Job, repeat: int, measured: _Measured) -> Trial:
     """One measured run: only ``executor.run`` is timed; tasks are made and results reduced
     outside it."""
     tasks = job.workload.tasks(job.workers, job.seed)
-    progress.task_count = len(tasks)
+    measured.task_count = len(tasks)
     started_at = datetime.now(UTC)
     gc.collect()  # the previous run's garbage is not this run's cost
     with time_limit(job.trial_timeout_s), measure() as timing:
@@ -232,7 +232,7 @@ def _measure_one(job: Job, repeat: int, progress: _Progress) -> Trial:
     return Trial(
         repeat=repeat,
         started_at=started_at,
-        setup_s=progress.setup_s,
+        setup_s=measured.setup_s,
         status=Status.ERROR if outcome.error else Status.OK,
         error=outcome.error or "",
         wall_s=timing.wall_s,
@@ -269,27 +269,27 @@ def run_trials(job: Job) -> Trials:
     """
     conditions = start_conditions(job.quiet_wait_s, job.progress.label or "job")
     own_processes = processes_started_from_now()
-    progress = _Progress()
+    measured = _Measured()
     trace = None
     try:
         with (
             _collecting_only_new_objects(),
             _prepared(job.workload),
             _state_handed_over(job),
-            _started(job, progress, own_processes),
+            _started(job, measured, own_processes),
         ):
             _warm_up(job)
             for repeat in range(job.repeats):
-                progress.trials.append(_measure_one(job, repeat, progress))
+                measured.trials.append(_measure_one(job, repeat, measured))
     except CannotShare as exc:
         reason = f"{exc}; {type(job.workload).__name__} needs shared state"
-        progress.trials = [progress.failed(Status.SKIPPED, reason)]
+        measured.trials = [measured.failed(Status.SKIPPED, reason)]
     except TrialTimeout:
         limit = f"a run exceeded trial_timeout_s={job.trial_timeout_s:g}"
-        progress.trials.append(
-            progress.failed(Status.TIMEOUT, f"{limit}; its processes were stopped")
+        measured.trials.append(
+            measured.failed(Status.TIMEOUT, f"{limit}; its processes were stopped")
         )
     except Exception as exc:
-        progress.trials.append(progress.failed(Status.ERROR, one_line(exc)))
+        measured.trials.append(measured.failed(Status.ERROR, one_line(exc)))
         trace = traceback.format_exc()
-    return Trials(progress.trials, job.executor.settings(progress.task_count), trace, conditions)
+    return Trials(measured.trials, job.executor.settings(measured.task_count), trace, conditions)
