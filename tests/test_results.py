@@ -1,15 +1,25 @@
 """Results files: atomic writes, and loading any level of the results tree exactly once."""
 
+import json
 import os
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 import hpexp
 from hpexp.results.layout import SWEEP_FILE, discard_bookkeeping
 from hpexp.results.resume import complete_results
 from hpexp.results.schema import REQUIRED
-from hpexp.results.store import to_frame, write_atomic
+from hpexp.results.store import (
+    ResultsNotWritten,
+    UnreadableResults,
+    to_frame,
+    write_atomic,
+    write_job_results,
+)
 
 
 def rows(sweep_id, job, n=2, **extra):
@@ -78,6 +88,78 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         write_atomic(unwritable, target)
     assert target.read_bytes() == before
     assert os.listdir(tmp_path) == ["results.parquet"]
+
+
+def test_the_temporary_is_a_hidden_sibling_and_the_index_is_not_stored(tmp_path, monkeypatch):
+    """A rename is atomic only within one filesystem, and a half-written file must never look
+    like results: the temporary sits beside the target, hidden, and ends in .tmp."""
+    renamed = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (renamed.append(Path(a)), real_replace(a, b)))
+    target = tmp_path / "job" / "results.parquet"
+    frame = to_frame(rows("s", 0, n=4)).iloc[[1, 3]]  # an index that is not 0..n-1
+    write_atomic(frame, target)
+    (temporary,) = renamed
+    assert temporary.parent == target.parent
+    assert temporary.name.startswith(".results.parquet.")
+    assert temporary.name.endswith(".tmp")
+    assert pq.read_schema(target).names == list(frame.columns), "no index column"
+
+
+def test_rows_parquet_cannot_hold_are_kept_as_json_lines_and_the_error_says_where(tmp_path):
+    unstorable = rows("s", 0, huge=2**70)  # beyond int64
+    target = tmp_path / "results.parquet"
+    with pytest.raises(ResultsNotWritten) as refused:
+        write_job_results(unstorable, target)
+    kept = tmp_path / "results.parquet.rows.jsonl"
+    lines = kept.read_text().splitlines()
+    assert [json.loads(line) for line in lines] == json.loads(json.dumps(unstorable, default=str))
+    assert str(kept) in str(refused.value)
+    assert str(target) in str(refused.value)
+    assert "2 rows" in str(refused.value)
+    assert not target.exists()
+
+
+def test_rows_go_to_the_temporary_dir_when_the_job_dir_cannot_be_written(tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("a file where the job dir should be")
+    with pytest.raises(ResultsNotWritten) as refused:
+        write_job_results(rows("s", 0), not_a_dir / "results.parquet")
+    saved = Path(str(refused.value).split(" are in ")[1].split(" (JSON")[0])
+    try:
+        assert saved.parent == Path(tempfile.gettempdir())
+        assert saved.name.startswith("hpexp-rows-")
+        assert saved.suffix == ".jsonl"
+        assert [json.loads(line)["repeat"] for line in saved.read_text().splitlines()] == [0, 1]
+    finally:
+        saved.unlink()
+
+
+def test_an_unreadable_file_is_skipped_with_a_warning(tmp_path):
+    broken = tmp_path / "results.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    with pytest.warns(UnreadableResults, match="skipping unreadable results file"):
+        frame = hpexp.load_results(broken)
+    assert frame.empty
+    assert list(frame.columns) == list(REQUIRED)
+
+
+def test_a_deleted_job_dirs_rows_come_from_the_sweep_file_once(tmp_path):
+    sweep = tmp_path / "sweeps" / "d" / "t"
+    for job in range(2):
+        write_atomic(to_frame(rows("sweeps/d/t", job)), sweep / str(job) / "results.parquet")
+    write_atomic(hpexp.load_results(sweep), sweep / SWEEP_FILE)
+    (sweep / "1" / "results.parquet").unlink()
+    copy = tmp_path / "elsewhere" / SWEEP_FILE  # a second copy of the same jobs
+    copy.parent.mkdir()
+    copy.write_bytes((sweep / SWEEP_FILE).read_bytes())
+    frame = hpexp.load_results(tmp_path)
+    assert sorted(zip(frame["job"], frame["repeat"], strict=True)) == [
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (1, 1),
+    ]
 
 
 def test_reader_never_sees_a_partial_file(tmp_path):
