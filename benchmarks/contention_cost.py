@@ -9,7 +9,10 @@ after the timed window. Prints (medians over interleaved rounds):
     what the detector and the other timers add inside the timed region;
   * one read of the machine's busy time, in microseconds, and the two reads of a run as a share
     of a 100 ms run (target <= 1%; runs that add up to less than 0.5 s get no foreign share
-    anyway) and of a 10 ms run: what the detector adds to a run, timed or not.
+    anyway) and of a 10 ms run: what the detector adds to a run, timed or not;
+  * one read of the cgroup's throttled time (where a quota exists; ``-`` otherwise);
+  * the CPU probe each visit times before its runs (``probe_s``), as a share of a 1 s visit
+    (target <= 1%).
 ``--check`` exits 1 when a target is missed.
 """
 
@@ -19,6 +22,8 @@ import time
 
 from _common import interleaved, report
 
+from hpexp.core.cgroup import cpu_cgroup
+from hpexp.core.probe import probe_s
 from hpexp.core.timers import _machine_busy_s, measure
 
 RUN_LENGTHS_S = (0.01, 0.1, 1.0)
@@ -56,12 +61,12 @@ def measured(loops: int) -> float:
     return timing.wall_s
 
 
-def read_cost_s() -> float:
-    """The median cost of one read of the machine's busy time."""
+def cost_s(read: object, times: int = READS) -> float:
+    """The median cost of one call of ``read``."""
     costs = []
-    for _ in range(READS):
+    for _ in range(times):
         started = time.perf_counter()
-        _machine_busy_s()
+        read()  # type: ignore[operator]
         costs.append(time.perf_counter() - started)
     return statistics.median(costs)
 
@@ -81,13 +86,26 @@ def main() -> None:
         ratio = statistics.median(times["hpexp"]) / statistics.median(times["bare"])
         label = f"wall_s in measure() / bare, {seconds * 1000:g} ms runs"
         lines.append((label, ratio, "<= 1.01", ratio <= 1.01))
-    read_s = read_cost_s()
+    read_s = cost_s(_machine_busy_s)
     lines.append(("one busy-time read, microseconds", read_s * 1e6, "-", True))
     for seconds, target in ((0.1, 0.01), (0.01, None)):
         share = 2 * read_s / seconds
         label = f"two reads / a {seconds * 1000:g} ms run, percent"
         met = target is None or share <= target
         lines.append((label, share * 100, "<= 1" if target else "-", met))
+    cgroup = cpu_cgroup()
+    if cgroup is not None:
+        reads_s = cost_s(lambda: (cgroup.throttled(), cgroup.quota()))
+        lines.append(("the cgroup reads of a run, microseconds", reads_s * 1e6, "-", True))
+    probe_share = cost_s(probe_s, times=args.rounds) / 1.0
+    lines.append(
+        (
+            "the visit's CPU probe / a 1 s visit, percent",
+            probe_share * 100,
+            "<= 1",
+            probe_share <= 0.01,
+        )
+    )
     met = report(f"contention detector cost (medians of {args.rounds} interleaved rounds)", lines)
     if args.check and not met:
         raise SystemExit(1)

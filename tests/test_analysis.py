@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import hpexp
-from hpexp.analysis.stats import COMPARISON, median_ci
+from hpexp.analysis.stats import COMPARISON, CpuLimit, median_ci
 from hpexp.analysis.tables import format_summary
 from hpexp.results.store import empty_frame
 
@@ -255,21 +255,21 @@ def test_the_verdict_names_the_fastest_its_spread_and_where_scaling_stops():
         runs("pool", 4, [1.1, 1.0, 1.2]),
         runs("serial", 1, [2.0, 2.0, 2.0]),
     )
-    said = verdict(hpexp.summarize(results), cpu_count=2)
+    said = verdict(hpexp.summarize(results), CpuLimit(2))
     assert said == (
         "Fastest: pool, 2 workers, median 1.000 s (3 runs, 0.950-1.050 s). "
         "Best speedup: 2.00x at 2 workers (pool); efficiency falls below 0.8 from 4 workers; "
         "more workers than this machine's 2 CPUs add nothing."
     )
     io_bound = frame(runs("asyncio", 1, [8.0] * 6), runs("asyncio", 16, [0.5] * 5 + [0.6]))
-    said = verdict(hpexp.summarize(io_bound), cpu_count=2)
+    said = verdict(hpexp.summarize(io_bound), CpuLimit(2))
     assert said.startswith("Fastest: asyncio, 16 workers, median 0.500 s (95% interval ")
-    assert said.endswith("past the machine's 2 CPUs: the work waits, it does not compute.")
+    assert said.endswith("past this machine's 2 CPUs: the work waits, it does not compute.")
     noisy = frame(runs("serial", 1, [1.0, 2.0]))
-    assert "repeat on a quieter machine" in verdict(hpexp.summarize(noisy), cpu_count=2)
-    assert verdict(hpexp.summarize(frame(runs("serial", 1, [math.nan], status="error"))), 2) == (
-        "No configuration has an ok run."
-    )
+    assert "repeat on a quieter machine" in verdict(hpexp.summarize(noisy), CpuLimit(2))
+    assert verdict(
+        hpexp.summarize(frame(runs("serial", 1, [math.nan], status="error"))), CpuLimit(2)
+    ) == ("No configuration has an ok run.")
 
 
 def test_tables_show_what_varies_and_no_empty_interval_column():
@@ -300,7 +300,7 @@ def test_a_noisy_best_beyond_the_cpus_is_not_called_scaling():
         runs("pool", 4, [1.05, 1.05, 1.05]),
         runs("pool", 8, [1.07, 1.07, 1.07]),
     )
-    said = verdict(hpexp.summarize(results), cpu_count=2)
+    said = verdict(hpexp.summarize(results), CpuLimit(2))
     assert said.endswith(
         "Best speedup: 2.10x at 4 workers (pool), 1.96x already at 2; efficiency falls below 0.8 "
         "from 4 workers; more workers than this machine's 2 CPUs add nothing."

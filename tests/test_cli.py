@@ -135,7 +135,7 @@ BAD_INPUTS = [
         "unknown executor '../../etc/passwd' (available: asyncio, dask,",
     ),
     (["results_dir="], "invalid value for 'results_dir': '' (allowed: a directory path"),
-    (["+foo=1"], "unknown key 'foo' (allowed: executor, progress, "),
+    (["+foo=1"], "unknown key 'foo' (allowed: executor, order, progress, "),
     (["--bogus"], "unrecognized arguments: --bogus (see python -m hpexp --help)"),
     (["~workers"], "cannot delete 'workers' (~workers): every run needs it; set it instead"),
     (

@@ -5,6 +5,7 @@ import pytest
 
 import hpexp
 from hpexp.analysis.contention import MIN_TIMED_S
+from hpexp.analysis.stats import CpuLimit
 from hpexp.analysis.tables import format_summary
 from hpexp.analysis.verdict import verdict
 from hpexp.core.quiet import CONTENDED_CPUS, LOOK_S, wait_for_quiet
@@ -86,9 +87,9 @@ def test_the_verdict_and_the_table_say_which_configuration_was_contended_and_why
         job(2, 4, start_s=20.5, wall_s=1.1),
         job(3, 8, start_s=21.0, wall_s=1.2),
     )
-    said = verdict(summary, cpu_count=2)
+    said = verdict(summary, CpuLimit(2))
     assert "Fastest: pool, 2 workers" in said
-    assert "Other work shared the machine during its runs (0.90 CPUs)" in said
+    assert "Its runs were disturbed (0.90 CPUs)" in said
     assert "pool, 4 workers (overlapped); pool, 8 workers (overlapped)." in said
     assert "pool, 1 worker (" not in said
     rows = pd.DataFrame([r for j in (job(0, 1), job(1, 2, foreign_cpu_s=0.9)) for r in j])
@@ -109,7 +110,7 @@ def test_a_pool_job_beside_a_cpu_burner_is_marked_contended():
     (marked,) = hpexp.summarize(frame).to_dict("records")
     assert marked["foreign_cpus"] > CONTENDED_CPUS, "the burner's share of two CPUs"
     assert marked["contended"]
-    assert "Other work shared the machine" in verdict(hpexp.summarize(frame), 2)
+    assert "Its runs were disturbed (" in verdict(hpexp.summarize(frame), CpuLimit(2))
     assert (frame["usable_cpus"] >= 1).all()
     assert (frame["usable_cpus"] <= frame["cpu_count"]).all()
     assert (frame["load_avg_1m"] >= 0).all()

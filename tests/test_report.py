@@ -22,6 +22,7 @@ from hpexp.analysis.plots import (
     time_vs_workers,
     write_plots,
 )
+from hpexp.analysis.stats import CpuLimit
 from hpexp.analysis.verdict import by_workload
 from hpexp.api.sweep_report import write_sweep_report
 from hpexp.results.store import to_frame, write_atomic
@@ -198,7 +199,7 @@ def test_time_and_speedup_figures_draw_the_summary():
     assert list(curves["pool"].get_xdata()) == [1, 2, 4]
     assert list(curves["pool"].get_ydata()) == pytest.approx([4.0, 2.0, 1.5])
     assert list(curves["threads"].get_ydata()) == pytest.approx([8.0, 4.0, 3.0])
-    speedup_axes = speedup_vs_workers(summary, "pi", cpu_count=2).axes[0]
+    speedup_axes = speedup_vs_workers(summary, "pi", CpuLimit(2)).axes[0]
     lines = {line.get_label(): line for line in speedup_axes.get_lines()}
     assert list(lines["pool"].get_ydata()) == pytest.approx([1.0, 2.0, 4.0 / 1.5])
     assert "2 CPUs" in lines, "the machine's CPU count is marked"
@@ -243,7 +244,7 @@ def test_kernel_figures_show_speedup_over_python_and_scaling_per_impl(tmp_path):
         for impl in in_order
     ]
     assert [bar.get_height() for bar in axes.patches] == pytest.approx(expected)
-    scaling = scaling_per_impl(summary, "julia", cpu_count=2)
+    scaling = scaling_per_impl(summary, "julia", CpuLimit(2))
     assert [panel.get_title() for panel in scaling.axes] == ["serial", "threads"]
     threads_curves = [line.get_label() for line in scaling.axes[1].get_lines()]
     assert threads_curves == [*(f"impl {impl}" for impl in sorted(IMPLS)), "ideal"]

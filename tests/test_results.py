@@ -6,6 +6,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -195,7 +196,7 @@ def test_reader_never_sees_a_partial_file(tmp_path):
     assert set(seen) <= {2, 20_000}
 
 
-IDENTITY = {"overrides": "workers=1", "config_hash": "abc"}
+IDENTITY = {"overrides": "workers=1", "config_hash": "abc", "round": 0}
 
 
 def job_dir_with(tmp_path, statuses, **changes):
@@ -223,10 +224,19 @@ def test_complete_results_stand_in_for_a_rerun(tmp_path):
         (["timeout"], {}, 1),  # one row, not ok
         (["ok", "ok"], {"overrides": "workers=2"}, 2),  # another sweep's job
         (["ok", "ok"], {"config_hash": "def"}, 2),  # the config changed since
+        (["ok", "ok"], {"round": 1}, 2),  # another round's visit of the same configuration
     ],
 )
 def test_incomplete_or_stale_results_are_run_again(tmp_path, statuses, changes, repeats):
     assert complete_results(job_dir_with(tmp_path, statuses, **changes), IDENTITY, repeats) is None
+
+
+def test_results_from_before_rounds_are_round_0(tmp_path):
+    job = job_dir_with(tmp_path, ["ok"])
+    frame = pd.read_parquet(job / "results.parquet").drop(columns="round")
+    write_atomic(frame, job / "results.parquet")
+    assert complete_results(job, IDENTITY, repeats=1) is not None
+    assert complete_results(job, IDENTITY | {"round": 2}, repeats=1) is None
 
 
 def test_a_missing_job_dir_is_run(tmp_path):

@@ -13,8 +13,8 @@ LATER = datetime(2026, 1, 1, 0, 0, 2, tzinfo=UTC)
 def test_a_measured_row_derives_throughput_and_efficiency():
     trial = Trial(
         repeat=1, started_at=WHEN, setup_s=0.5, wall_s=2.0, cpu_s=1.5, max_rss_mb=100.0,
-        foreign_cpu_s=0.25, ended_at=LATER, tasks=4, units=10.0, ideal_s=1.0,
-        metrics={"pi_estimate": 3.14},
+        foreign_cpu_s=0.25, throttled_s=0.125, ended_at=LATER, tasks=4, units=10.0,
+        ideal_s=1.0, metrics={"pi_estimate": 3.14},
     )  # fmt: skip
     conditions = {"usable_cpus": 2, "load_avg_1m": 0.5, "cpu_governor": None}
     (row,) = build_rows({"job": 3}, Trials([trial], {"chunksize": 2}, conditions=conditions))
@@ -34,6 +34,7 @@ def test_a_measured_row_derives_throughput_and_efficiency():
         "throughput": 5.0,
         "max_rss_mb": 100.0,
         "foreign_cpu_s": 0.25,
+        "throttled_s": 0.125,
         "ended_at": LATER,
         "ideal_s": 1.0,
         "efficiency": 0.5,

@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
-from hpexp.analysis.stats import cpu_count_of, key_columns, ok_rows, summarize
+from hpexp.analysis.stats import CpuLimit, cpu_limit_of, key_columns, ok_rows, summarize
 
 DELAY = "workload.delay_ms"
 REQUESTS = "workload.requests"
@@ -118,15 +118,30 @@ def time_vs_workers(summary: pd.DataFrame, workload: str) -> Figure:
     return figure
 
 
-def speedup_vs_workers(summary: pd.DataFrame, workload: str, cpu_count: int) -> Figure:
-    """Speedup over workers=1 of the same curve, the ideal y = x, and the CPU count."""
+def _speedup_curve(axes: Axes, curve: pd.DataFrame, label: str) -> None:
+    """One speedup curve; where a sweep had rounds, its interval across them as error bars."""
+    low, high = curve["speedup_low"], curve["speedup_high"]
+    if low.isna().all():
+        axes.plot(curve["workers"], curve["speedup"], marker="o", label=label)
+        return
+    below = (curve["speedup"] - low).fillna(0).clip(lower=0)
+    above = (high - curve["speedup"]).fillna(0).clip(lower=0)
+    axes.errorbar(
+        curve["workers"], curve["speedup"], yerr=[below, above], marker="o", capsize=4, label=label
+    )
+
+
+def speedup_vs_workers(summary: pd.DataFrame, workload: str, limit: CpuLimit) -> Figure:
+    """Speedup over workers=1 of the same curve (error bars: its interval across rounds), the
+    ideal y = x, and the CPUs the runs could use."""
     figure, axes = _figure()
     rows = summary[summary["workload"] == workload].dropna(subset=["speedup"])
     for label, curve in _series(rows, ("workload", "workers")):
-        axes.plot(curve["workers"], curve["speedup"], marker="o", label=label)
-    ideal = np.geomspace(1, max(rows["workers"].max(), cpu_count), 50)
+        _speedup_curve(axes, curve, label)
+    ideal = np.geomspace(1, max(rows["workers"].max(), limit.cpus), 50)
     axes.plot(ideal, ideal, linestyle="--", color="black", alpha=0.6, label="ideal")
-    axes.axvline(cpu_count, color="grey", linestyle=":", label=f"{cpu_count} CPUs")
+    source = f" ({limit.source})" if limit.source else ""
+    axes.axvline(limit.cpus, color="grey", linestyle=":", label=f"{limit.cpus:g} CPUs{source}")
     _workers_axis(axes, rows["workers"])
     axes.set_yscale("log", base=2)
     axes.yaxis.set_major_formatter(FuncFormatter(_plain))
@@ -223,7 +238,7 @@ def speedup_over_python(summary: pd.DataFrame, workload: str) -> Figure:
     return figure
 
 
-def scaling_per_impl(summary: pd.DataFrame, workload: str, cpu_count: int) -> Figure:
+def scaling_per_impl(summary: pd.DataFrame, workload: str, limit: CpuLimit) -> Figure:
     """Speedup vs workers per ``impl``, one panel per executor: threads scale only the kernels
     that release the GIL, processes scale them all."""
     rows = summary[summary["workload"] == workload].dropna(subset=["speedup"])
@@ -231,11 +246,11 @@ def scaling_per_impl(summary: pd.DataFrame, workload: str, cpu_count: int) -> Fi
     figure = Figure(figsize=(5 * len(executors) + 2, 4.5), layout="constrained")
     FigureCanvasAgg(figure)
     panels = figure.subplots(1, len(executors), sharey=True, squeeze=False)[0]
-    top = max(rows["workers"].max(), cpu_count)
+    top = max(rows["workers"].max(), limit.cpus)
     for axes, executor in zip(panels, executors, strict=True):
         mine = rows[rows["executor"] == executor]
         for label, curve in _series(mine, ("workload", "executor", "workers")):
-            axes.plot(curve["workers"], curve["speedup"], marker="o", label=label)
+            _speedup_curve(axes, curve, label)
         axes.plot([1, top], [1, top], linestyle="--", color="black", alpha=0.6, label="ideal")
         _workers_axis(axes, mine["workers"])
         axes.set_title(str(executor))
@@ -316,13 +331,13 @@ def figures_of(frame: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
             figures[f"time_{name}.png"] = time_vs_workers(summary, workload)
         if summary.loc[summary["workload"] == workload, "speedup"].notna().any():
             figures[f"speedup_{name}.png"] = speedup_vs_workers(
-                summary, workload, cpu_count_of(frame)
+                summary, workload, cpu_limit_of(frame)
             )
         if _compares_impls(summary, workload):
             figures[f"impl_speedup_{name}.png"] = speedup_over_python(summary, workload)
             if summary.loc[summary["workload"] == workload, "speedup"].notna().any():
                 figures[f"impl_scaling_{name}.png"] = scaling_per_impl(
-                    summary, workload, cpu_count_of(frame)
+                    summary, workload, cpu_limit_of(frame)
                 )
     measured = ok_rows(frame)
     for workload, rows in measured.groupby("workload", observed=True, sort=False):

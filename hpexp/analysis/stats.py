@@ -10,11 +10,20 @@ configuration and never stop two worker counts from being compared. Statistics a
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from hpexp.analysis.contention import CONTENTION, contention
+from hpexp.analysis.paired import (
+    ROUND,
+    kept,
+    median_interval,
+    paired_over,
+    round_medians,
+    summarized_ratios,
+)
 from hpexp.core.status import Status
 from hpexp.results.schema import Kind, kind_of
 
@@ -26,15 +35,24 @@ CONFIDENCE = 0.95
 ALPHA = 0.05
 SERIAL = "serial"
 STATISTICS = ["median_s", "mean_s", "std_s", "min_s", "max_s", "iqr_s", "ci_low_s", "ci_high_s"]
-SPEEDUPS = ["speedup", "speedup_vs_serial", "efficiency"]
+#: ratios of medians; paired by round, with an interval, where a sweep has rounds
+RATIOS = ["speedup", "speedup_vs_serial"]
+INTERVALS = [f"{name}_{end}" for name in RATIOS for end in ("low", "high")]
+SPEEDUPS = [*RATIOS, "efficiency"]
 #: what :func:`summarize` adds after the configuration columns
-MEASURES = ["n", "errors", *STATISTICS, "cv", "unreliable", *CONTENTION, *SPEEDUPS]
+MEASURES = ["n", "errors", "rounds", *STATISTICS, "cv", "unreliable", *CONTENTION]
+MEASURES += ["speedup", "speedup_low", "speedup_high", "left_out_rounds", "speedup_vs_serial"]
+MEASURES += ["speedup_vs_serial_low", "speedup_vs_serial_high", "efficiency"]
 COMPARISON = [
     "n_a",
     "n_b",
+    "rounds",
     "median_a_s",
     "median_b_s",
     "ratio",
+    "ratio_low",
+    "ratio_high",
+    "left_out_rounds",
     "p_value",
     "verdict",
     "contended_a",
@@ -132,6 +150,25 @@ def _speedup(summary: pd.DataFrame, baseline: pd.DataFrame, on: list[str]) -> pd
     return pd.Series(matched["base_s"].to_numpy() / summary["median_s"].to_numpy())
 
 
+def _with_ratio(
+    summary: pd.DataFrame,
+    name: str,
+    pooled: pd.Series,
+    paired: pd.DataFrame,
+    keys: list[str],
+) -> None:
+    """``name`` and its interval: the paired ratio where two rounds or more pair up, else
+    the ratio of the pooled medians (one round: no interval)."""
+    aligned = summary[keys].merge(paired.reset_index(), on=keys, how="left")
+    use = (aligned["paired_rounds"] >= 2).to_numpy()
+    summary[name] = np.where(use, aligned[name].to_numpy(float), pooled.to_numpy(float))
+    for end in ("low", "high"):
+        summary[f"{name}_{end}"] = np.where(use, aligned[f"{name}_{end}"].to_numpy(float), np.nan)
+    if name == "speedup":
+        summary["left_out_rounds"] = np.where(use, aligned["left_out_rounds"].fillna(0), 0)
+        summary["left_out_rounds"] = summary["left_out_rounds"].astype(int)
+
+
 def key_columns(summary: pd.DataFrame) -> list[str]:
     """The configuration columns of a :func:`summarize` result (those before ``n``)."""
     return list(summary.columns[: summary.columns.get_loc("n")])
@@ -156,10 +193,14 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     errors = failed.groupby([frame[k] for k in keys], **group).sum().rename("errors")
     summary = errors.to_frame()
     ok = ok_rows(frame)
+    per_round = round_medians(ok, keys)
     if len(ok):
         summary = summary.join(ok.groupby(keys, **group)[VALUE].apply(_statistics).unstack())
+        summary = summary.join(per_round.groupby(keys, **group).size().rename("rounds"))
         summary = summary.join(contention(ok, keys))
-    summary = summary.reindex(columns=["errors", "n", *STATISTICS, *CONTENTION]).reset_index()
+    columns = ["errors", "n", "rounds", *STATISTICS, *CONTENTION]
+    summary = summary.reindex(columns=columns).reset_index()
+    summary["rounds"] = summary["rounds"].fillna(0).astype(int)
     summary["n"] = summary["n"].fillna(0).astype(int)
     summary["errors"] = summary["errors"].astype(int)
     summary["cv"] = summary["std_s"] / summary["mean_s"]
@@ -167,11 +208,19 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     for flag in ("overlapped", "contended"):
         summary[flag] = summary[flag].astype("boolean").fillna(False).astype(bool)
     series = [k for k in keys if k != "workers"]
-    one_worker = summary[summary["workers"] == 1]
-    summary["speedup"] = _speedup(summary, one_worker, series)
     shared = [k for k in series if k != "executor" and not k.startswith("executor.")]
-    serial = one_worker[one_worker["executor"] == SERIAL]
-    summary["speedup_vs_serial"] = _speedup(summary, serial, shared)
+    one_worker, round_one_worker = (f[f["workers"] == 1] for f in (summary, per_round))
+    baselines = {
+        "speedup": (one_worker, round_one_worker, series),
+        "speedup_vs_serial": (
+            one_worker[one_worker["executor"] == SERIAL],
+            round_one_worker[round_one_worker["executor"] == SERIAL],
+            shared,
+        ),
+    }
+    for name, (base, round_base, on) in baselines.items():
+        paired = summarized_ratios(paired_over(per_round, round_base, on), keys, name)
+        _with_ratio(summary, name, _speedup(summary, base, on), paired, keys)
     summary["efficiency"] = summary["speedup"] / summary["workers"]
     return summary[[*keys, *MEASURES]]
 
@@ -208,19 +257,32 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFr
 
     Configurations are matched on what either side varied; what differs between ``a`` and
     ``b`` as a whole (another machine, version or setting) is what is being compared.
-    ``ratio`` is median b / median a; ``p_value`` is a two-sided Mann-Whitney U test; ``verdict``
+    ``ratio`` is median b / median a; where both sides have two rounds or more it is paired
+    by round (round k of b over round k of a, :mod:`hpexp.analysis.paired`), the median of
+    those ratios, with ``ratio_low``/``ratio_high`` its interval across the ``rounds`` paired.
+    ``p_value`` is then a t-test of the per-round log ratios (the rounds are the samples),
+    otherwise a two-sided Mann-Whitney U test of all runs; ``verdict``
     says whether b is ``faster``, ``slower`` or ``not significant`` at ``alpha``, or that there
     are ``too few runs`` for the test ever to be significant (see :func:`smallest_p_value`);
     ``contended_a``/``contended_b`` say whether other work disturbed either side's runs.
     """
-    from scipy import stats  # here, not at the top: only statistics pay for scipy
-
     keys = list(dict.fromkeys([*configuration_columns(a), *configuration_columns(b)]))
     ok_a, ok_b = _matchable(a, keys), _matchable(b, keys)
+    round_a, round_b = round_medians(ok_a, keys), round_medians(ok_b, keys)
+    per_round = round_a.merge(round_b, on=[*keys, ROUND], suffixes=("_a", "_b"))
+    per_round["ratio"] = per_round["median_s_b"] / per_round["median_s_a"]
+    per_round["disturbed"] = per_round["disturbed_a"] | per_round["disturbed_b"]
+    by_round = pd.Series(name="by_round", dtype=object)
+    if len(per_round):
+        grouped = per_round.groupby(keys, dropna=False, sort=True)[["ratio", "disturbed"]]
+        by_round = grouped.apply(
+            lambda r: kept(r["ratio"].to_numpy(float), r["disturbed"].to_numpy(bool))
+        ).rename("by_round")
     both = pd.concat(
         [
             _samples(ok_a, keys).rename("a"),
             _samples(ok_b, keys).rename("b"),
+            by_round,
             contention(ok_a, keys)["contended"].rename("contended_a"),
             contention(ok_b, keys)["contended"].rename("contended_b"),
         ],
@@ -228,33 +290,93 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFr
         join="inner",
     )
     rows = []
-    for a_values, b_values, *contended in both.itertuples(index=False):
-        median_a, median_b = float(np.median(a_values)), float(np.median(b_values))
-        p_value = float(stats.mannwhitneyu(a_values, b_values, alternative="two-sided").pvalue)
-        if smallest_p_value(len(a_values), len(b_values)) >= alpha:
-            verdict = TOO_FEW
-        elif p_value >= alpha:
-            verdict = "not significant"
-        else:
-            verdict = "slower" if median_b > median_a else "faster"
-        rows.append(
-            {
-                "n_a": len(a_values),
-                "n_b": len(b_values),
-                "median_a_s": median_a,
-                "median_b_s": median_b,
-                "ratio": median_b / median_a,
-                "p_value": p_value,
-                "verdict": verdict,
-                "contended_a": bool(contended[0]),
-                "contended_b": bool(contended[1]),
-            }
-        )
-    result = pd.DataFrame(rows, index=both.index)
+    for a_values, b_values, by_round_kept, contended_a, contended_b in both.itertuples(index=False):
+        ratios, left_out = by_round_kept
+        row = _compared(a_values, b_values, ratios, alpha) | {"left_out_rounds": left_out}
+        rows.append(row | {"contended_a": bool(contended_a), "contended_b": bool(contended_b)})
+    result = pd.DataFrame(rows, index=both.index, columns=COMPARISON)
     return result.reset_index() if len(both) else pd.DataFrame(columns=[*keys, *COMPARISON])
 
 
-def cpu_count_of(frame: pd.DataFrame) -> int:
-    """The CPU count of the machine that measured ``frame`` (the largest, if several)."""
-    counts = frame["cpu_count"].dropna() if "cpu_count" in frame else pd.Series(dtype=int)
-    return int(counts.max()) if len(counts) else 1
+def _paired_p_value(ratios: np.ndarray) -> float:
+    """Two-sided one-sample t-test of the per-round log ratios against 0 (no change).
+
+    Rounds are the unit that repeats the machine's variance, so they, not the runs, are the
+    samples; a log makes 2x slower and 2x faster the same distance from no change.
+    """
+    from scipy import stats  # here, not at the top: only statistics pay for scipy
+
+    logs = np.log(ratios)
+    if np.ptp(logs) == 0:
+        return 1.0 if logs[0] == 0 else 0.0
+    return float(stats.ttest_1samp(logs, 0.0).pvalue)
+
+
+def _compared(
+    a_values: np.ndarray, b_values: np.ndarray, ratios: np.ndarray, alpha: float
+) -> dict[str, object]:
+    """One configuration's comparison: paired by round where both sides have two rounds or
+    more (ratio, interval and test across rounds), otherwise of all runs (Mann-Whitney)."""
+    from scipy import stats  # here, not at the top: only statistics pay for scipy
+
+    median_a, median_b = float(np.median(a_values)), float(np.median(b_values))
+    paired = len(ratios) >= 2
+    if paired:
+        ratio, (low, high) = float(np.median(ratios)), median_interval(ratios)
+        p_value = _paired_p_value(ratios)
+        too_few = False
+    else:
+        ratio, low, high = median_b / median_a, math.nan, math.nan
+        p_value = float(stats.mannwhitneyu(a_values, b_values, alternative="two-sided").pvalue)
+        too_few = smallest_p_value(len(a_values), len(b_values)) >= alpha
+    if too_few:
+        verdict = TOO_FEW
+    elif p_value >= alpha:
+        verdict = "not significant"
+    else:
+        verdict = "slower" if ratio > 1 else "faster"
+    return {
+        "n_a": len(a_values),
+        "n_b": len(b_values),
+        "rounds": len(ratios) if paired else 1,
+        "median_a_s": median_a,
+        "median_b_s": median_b,
+        "ratio": ratio,
+        "ratio_low": low,
+        "ratio_high": high,
+        "p_value": p_value,
+        "verdict": verdict,
+    }
+
+
+@dataclass(frozen=True)
+class CpuLimit:
+    """The CPUs a sweep's runs could use, and what set that number below the machine's."""
+
+    cpus: float
+    #: ``a cgroup quota`` or ``the CPU affinity mask``; empty when it is the machine's count
+    source: str = ""
+
+    def __str__(self) -> str:
+        count = f"{self.cpus:g} CPU{'' if self.cpus == 1 else 's'}"
+        return f"the {count} it is allowed" if self.source else f"this machine's {count}"
+
+
+def cpu_limit_of(frame: pd.DataFrame) -> CpuLimit:
+    """The CPUs ``frame``'s runs could use: the machine's (``cpu_count``, the largest if several),
+    fewer where the affinity mask (``usable_cpus``) or, in every job, a cgroup quota
+    (``cpu_quota``) allowed fewer; a quota that only some jobs had is not the sweep's limit."""
+
+    def largest(column: str) -> float | None:
+        values = frame[column].dropna() if column in frame else pd.Series(dtype=float)
+        return float(values.max()) if len(values) else None
+
+    machine = largest("cpu_count") or 1.0
+    usable = min(largest("usable_cpus") or machine, machine)
+    limited = "cpu_quota" in frame and len(frame) and frame["cpu_quota"].notna().all()
+    quota = largest("cpu_quota") if limited else None
+    if quota is not None and quota < usable:
+        return CpuLimit(quota, "a cgroup quota")
+    if usable < machine:
+        return CpuLimit(usable, "the CPU affinity mask")
+    return CpuLimit(machine)

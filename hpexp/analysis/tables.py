@@ -9,8 +9,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from hpexp.analysis.contention import CONTENTION
-from hpexp.analysis.stats import SPEEDUPS, configuration_columns, summarize
+from hpexp.analysis.contention import SLOWED, THROTTLED_SHARE
+from hpexp.analysis.stats import RATIOS, SPEEDUPS, configuration_columns, summarize
 from hpexp.core.quiet import CONTENDED_CPUS
 from hpexp.core.status import NOT_FAILED
 
@@ -33,16 +33,27 @@ def _cv(row: pd.Series) -> str:
 
 
 def contention_reason(row: pd.Series) -> str:
-    """Why a configuration is ``contended``: ``0.93 CPUs`` of other work, ``overlapped`` with
-    other jobs of its sweep, or both; ``-`` when it was not."""
+    """Why a configuration is ``contended``: ``0.93 CPUs`` of other work, ``throttled 0.41 s``
+    by a CPU quota, ``slowed to 0.85`` (its probe against the sweep's fastest), ``overlapped``
+    with other jobs of its sweep; ``-`` when it was not."""
     if not row["contended"]:
         return "-"
     reasons = []
     if pd.notna(row.get("foreign_cpus")) and row["foreign_cpus"] > CONTENDED_CPUS:
         reasons.append(f"{row['foreign_cpus']:.2f} CPUs")
+    throttled = row.get("throttled_s")
+    if pd.notna(throttled) and throttled > 0 and throttled > THROTTLED_SHARE * _timed(row):
+        reasons.append(f"throttled {throttled:.2f} s")
+    if pd.notna(row.get("machine_speed")) and row["machine_speed"] < SLOWED:
+        reasons.append(f"slowed to {row['machine_speed']:.2f}")
     if row.get("overlapped", False):
         reasons.append("overlapped")
     return ", ".join(reasons)
+
+
+def _timed(row: pd.Series) -> float:
+    """The wall time a configuration's ok runs add up to (from its summary row)."""
+    return float(row["mean_s"] * row["n"]) if pd.notna(row.get("mean_s")) else 0.0
 
 
 def _ci(row: pd.Series) -> str:
@@ -51,28 +62,48 @@ def _ci(row: pd.Series) -> str:
     return f"[{seconds(row['ci_low_s'])}, {seconds(row['ci_high_s'])}]"
 
 
+def _ratio_with_interval(name: str) -> Callable[[pd.Series], str]:
+    """``1.92x [1.85, 1.97]``: a paired ratio (formatted already) and its interval across
+    rounds; the ratio alone where there is one round."""
+
+    def shown(row: pd.Series) -> str:
+        value, low, high = row[name], row[f"{name}_low"], row[f"{name}_high"]
+        return value + ("" if pd.isna(low) else f" [{low:.2f}, {high:.2f}]")
+
+    return shown
+
+
 SECONDS = ("median_s", "mean_s", "std_s", "min_s", "max_s", "iqr_s", "median_a_s", "median_b_s")
 FORMATS: dict[str, Callable[[float], str]] = {
     **dict.fromkeys(SECONDS, seconds),
     **dict.fromkeys(SPEEDUPS, _fixed(2, "x")),
     "efficiency": _fixed(2),
     "foreign_cpus": _fixed(2),
+    "throttled_s": _fixed(2),
+    "machine_speed": _fixed(2),
     "ratio": _fixed(2, "x"),
     "p_value": lambda v: "-" if pd.isna(v) else f"{v:.2g}",
 }
 
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """A non-empty ``table`` as strings: seconds to 4 digits, speedups as ``1.9x``, the CI as one
-    column ``ci95_s`` (left out when no row has one), the coefficient of variation marked
-    ``noisy`` where the median is unreliable, and ``contended`` as its reason."""
+    """A non-empty ``table`` as strings: seconds to 4 digits, speedups as ``1.9x`` (with their
+    interval across rounds, ``1.9x [1.8, 2.0]``, where there is one), the CI as one column
+    ``ci95_s`` (left out when no row has one), the coefficient of variation marked ``noisy``
+    where the median is unreliable, ``contended`` as its reason, and the columns of signs no
+    row has (``throttled_s`` without a quota, ``rounds`` of a sweep without rounds) left out."""
     shown = table.copy()
     if "cv" in shown:
         shown["cv"] = shown.apply(_cv, axis=1)
         shown = shown.drop(columns="unreliable")
     if "contended" in shown:
         shown["contended"] = shown.apply(contention_reason, axis=1)
-        shown = shown.drop(columns="overlapped", errors="ignore")
+        shown = shown.drop(columns=["overlapped", "slowed"], errors="ignore")
+    for sign in ("throttled_s", "machine_speed"):
+        if sign in shown and shown[sign].isna().all():
+            shown = shown.drop(columns=sign)
+    if "rounds" in shown and (shown["rounds"] <= 1).all():
+        shown = shown.drop(columns="rounds")
     if "ci_low_s" in shown:
         at = shown.columns.get_loc("ci_low_s")
         ci = shown.apply(_ci, axis=1)
@@ -82,6 +113,10 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     for column, form in FORMATS.items():
         if column in shown:
             shown[column] = shown[column].map(form)
+    for name in [*RATIOS, "ratio"]:
+        if f"{name}_low" in shown:
+            shown[name] = shown.apply(_ratio_with_interval(name), axis=1)
+            shown = shown.drop(columns=[f"{name}_low", f"{name}_high"])
     for column in shown.select_dtypes("float").columns:
         whole = shown[column].dropna()
         if len(whole) and (whole == whole.round()).all():  # 2000000.0 is a count: 2000000
@@ -137,15 +172,17 @@ def overrides_that_vary(texts: pd.Series) -> pd.Series:
 
 
 def job_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """One line per job, with its configuration's statistics from :func:`summarize`."""
+    """One line per configuration of each sweep (its rounds' jobs are one line: ``job`` is
+    the first of them), with its statistics from :func:`summarize`."""
     keys = configuration_columns(frame)
-    jobs = frame.groupby(["sweep_id", "job"], observed=True, sort=True).agg(
-        **{key: (key, "first") for key in keys},
-        overrides=("overrides", "first"),
-        status=("status", _job_status),
-    )
-    measures = ["n", "median_s", "iqr_s", "cv", "unreliable", *CONTENTION, "speedup"]
-    table = jobs.reset_index().merge(summarize(frame)[[*keys, *measures]], on=keys, how="left")
+    lines = frame.groupby(
+        ["sweep_id", "overrides", *keys], observed=True, dropna=False, sort=False
+    ).agg(job=("job", "min"), status=("status", _job_status))
+    lines = lines.reset_index().sort_values(["sweep_id", "job"])
+    signs = ["foreign_cpus", "throttled_s", "machine_speed", "overlapped", "slowed", "contended"]
+    measures = ["n", "rounds", "median_s", "iqr_s", "cv", "unreliable", *signs]
+    measures += ["speedup", "speedup_low", "speedup_high"]
+    table = lines.merge(summarize(frame)[[*keys, *measures]], on=keys, how="left")
     table["overrides"] = overrides_that_vary(table["overrides"])
     return table[["job", "workload", "executor", "workers", *measures, "status", "overrides"]]
 

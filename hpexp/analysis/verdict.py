@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hpexp.analysis.stats import cpu_count_of, key_columns, summarize
+from hpexp.analysis.paired import is_wide, range_coverage
+from hpexp.analysis.stats import CpuLimit, cpu_limit_of, key_columns, summarize
 from hpexp.analysis.tables import contention_reason, seconds
 from hpexp.core.quiet import CONTENDED_CPUS
 
@@ -30,8 +31,39 @@ def _spread(row: pd.Series) -> str:
     return f"{row['n']} runs, {seconds(row['min_s'])}-{seconds(row['max_s'])} s"
 
 
-def _scaling(summary: pd.DataFrame, keys: list[str], cpu_count: int) -> str:
-    """The best speedup, where its curve's efficiency drops, and what the CPU count says."""
+def _interval(row: pd.Series) -> str:
+    """`` [1.85, 1.97] over 5 rounds``: a paired speedup's interval, and what it covers when
+    it is the range of too few rounds for 95%."""
+    if pd.isna(row["speedup_low"]):
+        return ""
+    rounds = int(row["rounds"]) - int(row["left_out_rounds"])
+    covers = "95%" if rounds >= 6 else f"{range_coverage(rounds):.0%}, the range of the rounds"
+    left = int(row["left_out_rounds"])
+    if left:
+        covers += f"; {left} disturbed round{'' if left == 1 else 's'} left out"
+    return f" [{row['speedup_low']:.2f}, {row['speedup_high']:.2f}] over {rounds} rounds ({covers})"
+
+
+def _disagreeing_rounds(row: pd.Series) -> str:
+    if not is_wide(row["speedup"], row["speedup_low"], row["speedup_high"]):
+        return ""
+    return (
+        f" Its rounds disagree ({row['speedup_low']:.2f}x to {row['speedup_high']:.2f}x): "
+        "the machine's speed changed during the sweep; more rounds, or a quieter machine, "
+        "narrow it."
+    )
+
+
+def _limit(limit: CpuLimit) -> str:
+    if not limit.source:
+        return ""
+    count = f"{limit.cpus:g} CPU{'' if limit.cpus == 1 else 's'}"
+    return f" This machine allows {count}: {limit.source}."
+
+
+def _scaling(summary: pd.DataFrame, keys: list[str], limit: CpuLimit) -> str:
+    """The best speedup (with its interval across rounds), where its curve's efficiency drops,
+    and what the CPU limit says."""
     scaled = summary.dropna(subset=["speedup"])
     scaled = scaled[scaled["workers"] > 1]
     if scaled.empty:
@@ -40,7 +72,9 @@ def _scaling(summary: pd.DataFrame, keys: list[str], cpu_count: int) -> str:
     series = [k for k in keys if k != "workers"]
     same = (summary[series] == top[series]) | (summary[series].isna() & top[series].isna())
     curve = summary[same.all(axis=1)].sort_values("workers")
-    text = f" Best speedup: {top['speedup']:.2f}x at {top['workers']} workers ({top['executor']}"
+    text = _limit(limit)
+    text += f" Best speedup: {top['speedup']:.2f}x{_interval(top)} at {top['workers']} workers"
+    text += f" ({top['executor']}"
     text += "".join(f", {k}={top[k]}" for k in series if k not in ("workload", "executor"))
     text += ")"
     knee = curve[curve["speedup"] >= NEAR_BEST * top["speedup"]].iloc[0]
@@ -50,13 +84,11 @@ def _scaling(summary: pd.DataFrame, keys: list[str], cpu_count: int) -> str:
     if len(inefficient):
         text += f"; efficiency falls below {EFFICIENT} from {inefficient['workers'].min()} workers"
     widest = curve["workers"].max()
-    if knee["workers"] <= cpu_count < widest:
-        text += f"; more workers than this machine's {cpu_count} CPUs add nothing"
-    elif knee["workers"] > cpu_count:
-        text += (
-            f"; it goes past the machine's {cpu_count} CPUs: the work waits, it does not compute"
-        )
-    return text + "."
+    if knee["workers"] <= limit.cpus < widest:
+        text += f"; more workers than {limit} add nothing"
+    elif knee["workers"] > limit.cpus:
+        text += f"; it goes past {limit}: the work waits, it does not compute"
+    return text + "." + _disagreeing_rounds(top)
 
 
 #: at most this many contended configurations are named in a verdict
@@ -68,7 +100,7 @@ def _contention(measured: pd.DataFrame, best: pd.Series, keys: list[str]) -> str
     text = ""
     if best["contended"]:
         text += (
-            f" Other work shared the machine during its runs ({contention_reason(best)}): "
+            f" Its runs were disturbed ({contention_reason(best)}): "
             "measure again on a quiet machine (quiet_wait_s) before trusting it."
         )
     others = measured[measured["contended"] & (measured.index != best.name)]
@@ -77,13 +109,13 @@ def _contention(measured: pd.DataFrame, best: pd.Series, keys: list[str]) -> str
         names = "; ".join(f"{_name(row, keys)} ({contention_reason(row)})" for _, row in named)
         more = f"; and {len(others) - NAMED} more" if len(others) > NAMED else ""
         text += (
-            f" Contended (other work above {CONTENDED_CPUS} of a CPU, or jobs that overlapped on "
-            f"one host): {names}{more}."
+            f" Contended (other work above {CONTENDED_CPUS} of a CPU, a CPU quota's throttling, "
+            f"a slowed machine, or jobs that overlapped on one host): {names}{more}."
         )
     return text
 
 
-def verdict(summary: pd.DataFrame, cpu_count: int) -> str:
+def verdict(summary: pd.DataFrame, limit: CpuLimit) -> str:
     """One workload's summary (from :func:`hpexp.analysis.stats.summarize`) in words."""
     measured = summary.dropna(subset=["median_s"])
     if measured.empty:
@@ -95,7 +127,7 @@ def verdict(summary: pd.DataFrame, cpu_count: int) -> str:
         text += " One run says nothing about its spread: measure it with repeats >= 2."
     elif best["unreliable"]:
         text += " Its runs vary by more than 10%: repeat on a quieter machine before trusting it."
-    return text + _contention(measured, best, keys) + _scaling(measured, keys, cpu_count)
+    return text + _contention(measured, best, keys) + _scaling(measured, keys, limit)
 
 
 @dataclass(frozen=True)
@@ -117,6 +149,6 @@ def by_workload(frame: pd.DataFrame) -> list[WorkloadResults]:
         rows = frame[frame["workload"] == workload]
         summary = summarize(rows)
         parts.append(
-            WorkloadResults(str(workload), rows, summary, verdict(summary, cpu_count_of(rows)))
+            WorkloadResults(str(workload), rows, summary, verdict(summary, cpu_limit_of(rows)))
         )
     return parts

@@ -12,6 +12,7 @@ from hydra._internal.utils import _locate
 from omegaconf import DictConfig, OmegaConf
 
 from hpexp.api.hydra_errors import unknown_top_level_key
+from hpexp.api.rounds import plan_of
 from hpexp.api.schema import HpexpConfig
 from hpexp.api.signature import check_keys, wrongly_typed
 from hpexp.core.environment import library_versions, machine
@@ -126,6 +127,7 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
         "seed": seed,
         "warmup": warmup,
         "repeats": repeats,
+        "rounds": plan_of(cfg).rounds,
         "trial_timeout_s": trial_timeout_s,
         "quiet_wait_s": quiet_wait_s,
         **machine(),

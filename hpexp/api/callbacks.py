@@ -18,7 +18,10 @@ def sweep_size(config: DictConfig) -> int:
     params = config.hydra.sweeper.get("params") or {}
     overrides = [*config.hydra.overrides.task, *(f"{k}={v}" for k, v in params.items())]
     parsed = OverridesParser.create().parse_overrides(overrides)
-    return math.prod(len(list(o.sweep_string_iterator())) for o in parsed if o.is_sweep_override())
+    configurations = math.prod(
+        len(list(o.sweep_string_iterator())) for o in parsed if o.is_sweep_override()
+    )
+    return configurations * config.rounds
 
 
 class ResultsCallback(Callback):

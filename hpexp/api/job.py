@@ -19,6 +19,7 @@ from hpexp.api.described import described
 from hpexp.api.elsewhere import launcher_of, leave_failure, runs_elsewhere
 from hpexp.api.outcome import RunReport
 from hpexp.api.resume import config_hash, run_only_keys
+from hpexp.api.rounds import plan_of
 from hpexp.core.errors import ConfigError
 from hpexp.core.progress import Progress
 
@@ -37,12 +38,23 @@ def identity(cfg: DictConfig, hydra_cfg: Any) -> dict[str, Any]:
     return {
         "sweep_id": sweep_id.as_posix(),
         "job": hydra_cfg.job.num if multirun else 0,
+        "round": cfg.round,
         "workload": hydra_cfg.runtime.choices.get("workload") or "custom",
         "executor": hydra_cfg.runtime.choices.get("executor") or "custom",
         "overrides": hydra_cfg.job.override_dirname,
         "config_hash": config_hash(cfg, run_only_keys(hydra_cfg)),
         "launcher": launcher_of(hydra_cfg),
     }
+
+
+def _check_single_run(cfg: DictConfig) -> None:
+    """What only a sweep has: resume, and rounds above 1."""
+    if cfg.resume:
+        raise ConfigError(
+            "resume", True, "true only with -m (resume re-runs a sweep's missing jobs)"
+        )
+    if plan_of(cfg).rounds != 1:
+        raise ConfigError("rounds", cfg.rounds, "1 without -m (rounds are visits of a sweep)")
 
 
 class JobFunction:
@@ -66,10 +78,8 @@ class JobFunction:
                 return earlier
         label = f"job {columns['job']}" if multirun else "run"
         try:
-            if cfg.resume and not multirun:
-                raise ConfigError(
-                    "resume", True, "true only with -m (resume re-runs a sweep's missing jobs)"
-                )
+            if not multirun:
+                _check_single_run(cfg)
             planned = build_job(cfg, columns, Progress(label, enabled=cfg.progress))
         except Exception as exc:
             from hpexp.results.layout import discard_bookkeeping

@@ -24,6 +24,7 @@ from hpexp.api.job import JobFunction
 from hpexp.api.outcome import RunReport
 from hpexp.api.overrides import check_overrides
 from hpexp.api.resume import earlier_sweep_dir
+from hpexp.api.rounds import check_sweep_shape, plan_of
 from hpexp.core.errors import ConfigError, HpexpError, Refused
 from hpexp.core.interrupts import Terminated, handled
 
@@ -229,6 +230,8 @@ def _sweep(hydra: "Hydra", overrides: list[str], report: RunReport) -> None:
     config = hydra.compose_config(
         CONFIG_NAME, overrides, run_mode=RunMode.MULTIRUN, with_log_configuration=False
     )
+    check_sweep_shape(overrides)
+    plan_of(config)
     sweep_dir = earlier_sweep_dir(overrides, config) or Path(config.hydra.sweep.dir)
     # pinned: a second composition would read ${now:...} again
     overrides.append(f"hydra.sweep.dir={_quoted(sweep_dir.as_posix())}")

@@ -9,6 +9,7 @@ the logging config names handler classes, before hpexp sees the config).
 """
 
 from hpexp.api.hydra_errors import cannot_delete
+from hpexp.api.rounds import check_no_round
 from hpexp.core.errors import ConfigError, Refused
 
 #: subtrees of Hydra's own config whose values name code that Hydra runs
@@ -19,6 +20,7 @@ _PLUGIN_TARGETS = ("workload._target_", "executor._target_")
 
 def check_overrides(overrides: list[str]) -> None:
     """Refuse, in one line each, what must not reach Hydra."""
+    check_no_round(overrides)
     for override in overrides:
         key, equals, value = override.partition("=")
         name = key.lstrip("+~")

@@ -25,6 +25,9 @@ class HpexpConfig:
     trial_timeout_s: float = MISSING
     quiet_wait_s: float = MISSING
     resume: bool = MISSING
+    rounds: int = MISSING
+    order: str = MISSING
+    round: int = MISSING
     results_dir: str = MISSING
     progress: bool = MISSING
     report: bool = MISSING

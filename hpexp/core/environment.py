@@ -10,6 +10,8 @@ from functools import cache
 from importlib import metadata
 from typing import Any
 
+from hpexp.core.cgroup import quota
+
 
 @cache
 def _cpu_model() -> str:
@@ -60,10 +62,13 @@ def _governors() -> str | None:
 
 def conditions() -> dict[str, Any]:
     """The machine as a job starts: the CPUs this process may run on (``cpu_count`` is every
-    CPU), the 1-minute load average, and the frequency governor."""
+    CPU), the CPUs its cgroup's quota allows (``cpu_quota``, None when unlimited), the 1-minute
+    load average, and the frequency governor."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    limit = quota()
     return {
         "usable_cpus": usable,
+        "cpu_quota": None if limit is None else limit.cpus,
         "load_avg_1m": os.getloadavg()[0],
         "cpu_governor": _governors(),
     }

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from hpexp.core.environment import conditions
+from hpexp.core.probe import probe_s
 from hpexp.core.timers import measure
 
 #: other work using more than this share of one CPU during a run disturbs its timing: on a
@@ -52,6 +53,7 @@ def wait_for_quiet(limit_s: float, label: str) -> float:
 
 
 def start_conditions(quiet_wait_s: float, label: str) -> dict[str, Any]:
-    """The machine as the job starts, after waiting for it to be quiet if ``quiet_wait_s``."""
+    """The machine as the job starts, after waiting for it to be quiet if ``quiet_wait_s``, and
+    how fast it runs the CPU probe then (``probe_s``)."""
     waited = {"quiet_waited_s": wait_for_quiet(quiet_wait_s, label)} if quiet_wait_s > 0 else {}
-    return conditions() | waited
+    return conditions() | waited | {"probe_s": probe_s()}

@@ -10,7 +10,9 @@ its own peak rather than the lifetime high-water mark.
 nice, system, irq, softirq and steal time; steal is a hypervisor giving the CPU to another
 machine) minus the tree's own CPU time. Both are counted in clock ticks (10 ms on Linux), so it
 is good to about (CPUs + processes) x 10 ms: nothing against a run of a second, noise for a run
-of milliseconds. Its two reads sit just outside the wall-clock window.
+of milliseconds. Its two reads sit just outside the wall-clock window, and so do those of
+``throttled_s``: the time the cgroup's CPU quota held the process back (:mod:`hpexp.core.cgroup`;
+NaN without a quota).
 """
 
 import resource
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 
 import psutil
 
+from hpexp.core.cgroup import cpu_cgroup, throttled_between
+
 
 @dataclass
 class Measurement:
@@ -29,6 +33,7 @@ class Measurement:
     cpu_s: float = float("nan")
     max_rss_mb: float = float("nan")
     foreign_cpu_s: float = float("nan")
+    throttled_s: float = float("nan")
 
 
 def _tree() -> list[psutil.Process]:
@@ -97,6 +102,9 @@ def measure() -> Iterator[Measurement]:
     reset_ok = sys.platform.startswith("linux") and _reset_peak_rss(before_procs)
     cpu_before = _cpu_by_pid(before_procs)
     reaped_before = _reaped_children_cpu()
+    cgroup = cpu_cgroup()
+    limited_before = cgroup is not None and cgroup.quota() is not None
+    throttled_before = cgroup.throttled() if cgroup else ()
     busy_before = _machine_busy_s()
     start = time.perf_counter()
     try:
@@ -104,6 +112,10 @@ def measure() -> Iterator[Measurement]:
     finally:
         result.wall_s = time.perf_counter() - start
         busy = _machine_busy_s() - busy_before
+        if cgroup is not None:
+            throttled_after = cgroup.throttled()
+            if limited_before or cgroup.quota() is not None:  # a quota for part of the run too
+                result.throttled_s = throttled_between(throttled_before, throttled_after)
         after_procs = _tree()
         cpu_after = _cpu_by_pid(after_procs)
         live = sum(t - cpu_before.get(pid, 0.0) for pid, t in cpu_after.items())

@@ -62,6 +62,8 @@ class Trial:
     max_rss_mb: float = math.nan
     #: CPU time the rest of the machine used while this run was timed
     foreign_cpu_s: float = math.nan
+    #: time a cgroup CPU quota held this run back (NaN without a quota)
+    throttled_s: float = math.nan
     ended_at: datetime | None = None
     tasks: int | None = None
     units: float = math.nan
@@ -239,6 +241,7 @@ def _measure_one(job: Job, repeat: int, measured: _Measured) -> Trial:
         cpu_s=timing.cpu_s,
         max_rss_mb=timing.max_rss_mb,
         foreign_cpu_s=timing.foreign_cpu_s,
+        throttled_s=timing.throttled_s,
         ended_at=ended_at,
         tasks=len(tasks),
         units=outcome.units,

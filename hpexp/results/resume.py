@@ -19,5 +19,6 @@ def complete_results(job_dir: Path, identity: dict[str, Any], repeats: int) -> p
         and (frame["status"] == Status.OK).all()
         and (frame["overrides"] == identity["overrides"]).all()
         and (frame["config_hash"] == identity["config_hash"]).all()
+        and (frame.get("round", pd.Series(0, frame.index)).fillna(0) == identity["round"]).all()
     )
     return frame if complete else None

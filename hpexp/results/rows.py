@@ -37,6 +37,7 @@ def _trial_columns(trial: Trial) -> dict[str, Any]:
         "throughput": trial.units / trial.wall_s,
         "max_rss_mb": trial.max_rss_mb,
         "foreign_cpu_s": trial.foreign_cpu_s,
+        "throttled_s": trial.throttled_s,
         "ended_at": trial.ended_at,
     }
     if trial.ideal_s is not None:

@@ -43,6 +43,8 @@ COLUMNS = (
     Column("executor", "category", Kind.identity),
     Column("workers", "int64", Kind.identity),
     Column("repeat", "int64", Kind.identity),
+    #: which round of a sweep with ``rounds`` the job visited (files from before rounds lack it)
+    Column("round", "Int64", Kind.identity, required=False),
     Column("overrides", "string", Kind.identity),
     Column("config_hash", "string", Kind.identity),
     Column("wall_s", "float64", Kind.measurement),
@@ -55,11 +57,14 @@ COLUMNS = (
     Column("efficiency", "float64", Kind.measurement, required=False),
     Column("max_rss_mb", "float64", Kind.measurement),
     Column("foreign_cpu_s", "float64", Kind.measurement),
+    #: time a cgroup CPU quota held the run back; empty without a quota
+    Column("throttled_s", "float64", Kind.measurement, required=False),
     Column("status", "string", Kind.measurement),
     Column("error", "string", Kind.measurement),
     Column("seed", "Int64", Kind.parameter, required=False),
     Column("warmup", "Int64", Kind.parameter, required=False),
     Column("repeats", "Int64", Kind.run, required=False),
+    Column("rounds", "Int64", Kind.run, required=False),
     Column("trial_timeout_s", "float64", Kind.run, required=False),
     Column("quiet_wait_s", "float64", Kind.run, required=False),
     Column("started_at", "datetime64[ns, UTC]", Kind.environment),
@@ -73,6 +78,10 @@ COLUMNS = (
     Column("cpu_model", "string", Kind.environment),
     Column("hpexp_version", "string", Kind.environment),
     Column("usable_cpus", "Int64", Kind.environment),
+    #: the CPUs a cgroup quota allows; empty when unlimited
+    Column("cpu_quota", "float64", Kind.environment, required=False),
+    #: the fastest of a fixed CPU probe's timings as the job started (hpexp.core.probe)
+    Column("probe_s", "float64", Kind.environment, required=False),
     Column("load_avg_1m", "float64", Kind.environment),
     Column("cpu_governor", "string", Kind.environment),
     Column("quiet_waited_s", "float64", Kind.environment, required=False),

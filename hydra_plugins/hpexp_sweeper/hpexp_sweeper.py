@@ -1,4 +1,8 @@
-"""hpexp's Hydra sweeper: Hydra's basic sweeper, with each job's config composed once.
+"""hpexp's Hydra sweeper: Hydra's basic sweeper, with rounds, and each job's config composed once.
+
+With ``rounds`` > 1 every configuration of the sweep is visited once per round, round-major,
+shuffled within each round when ``order`` says so (:mod:`hpexp.api.rounds`); the launcher
+gets the visits as ordinary jobs, in that order, in batches as the basic sweeper makes them.
 
 The basic sweeper composes every job's config before the batch starts, to refuse a bad job
 before any job runs, then throws it away; the launcher composes it again. Composing hpexp's
@@ -10,8 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.types import Override
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
+
+from hpexp.api.rounds import plan_of
 
 
 class ComposeOnce:
@@ -43,7 +50,8 @@ class ComposeOnce:
 
 
 class HpexpSweeper(BasicSweeper):
-    """The basic sweeper's order and batches; every job's config composed once."""
+    """The basic sweeper's configurations, visited ``rounds`` times; every job's config
+    composed once."""
 
     def setup(
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
@@ -55,3 +63,13 @@ class HpexpSweeper(BasicSweeper):
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         for overrides in batch:
             self.compose_once.compose_for(self.config, overrides)
+
+    def split_arguments(  # type: ignore[override]  # an instance's: it reads the sweep's plan
+        self, overrides: list[Override], max_batch_size: int | None
+    ) -> list[list[list[str]]]:
+        (configurations,) = BasicSweeper.split_arguments(overrides, None)
+        plan = plan_of(self.config)
+        plan.announce(configurations)
+        jobs = plan.jobs(configurations)
+        size = max_batch_size or len(jobs)
+        return [jobs[start : start + size] for start in range(0, len(jobs), size)]

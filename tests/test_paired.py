@@ -1,0 +1,195 @@
+"""Paired ratios, the CPU limit and the signs of a disturbed machine, on hand-made rows with
+known answers."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hpexp
+from hpexp.analysis.paired import coverage, median_interval, range_coverage
+from hpexp.analysis.stats import CpuLimit, cpu_limit_of
+from hpexp.analysis.tables import format_summary, readable
+from hpexp.analysis.verdict import verdict
+
+
+def visits(executor, workers, per_round, repeats=3, **columns):
+    """Rows of one configuration: per round, ``repeats`` runs at that round's wall time."""
+    return [
+        {
+            "workload": "pi",
+            "executor": executor,
+            "workers": workers,
+            "round": round_,
+            "job": 100 * workers + round_,
+            "sweep_id": "s",
+            "wall_s": wall,
+            "status": "ok",
+            **columns,
+        }
+        for round_, wall in enumerate(per_round)
+        for _ in range(repeats)
+    ]
+
+
+def frame(*groups):
+    return pd.DataFrame([row for group in groups for row in group])
+
+
+def test_coverage_is_the_binomial_probability_of_the_order_statistics():
+    assert range_coverage(5) == 1 - 2 / 32
+    assert [round(range_coverage(n), 4) for n in (2, 3, 4)] == [0.5, 0.75, 0.875]
+    assert coverage(10, 2) == 1 - 2 * (1 + 10) / 1024
+    assert coverage(10, 3) < 0.95 < coverage(10, 2)
+
+
+def test_the_median_interval_is_the_narrowest_95_percent_pair_or_the_range():
+    assert median_interval(np.array([5.0, 1.0, 3.0])) == (1.0, 5.0), "below 6: the range"
+    assert median_interval(np.arange(1.0, 11.0)) == (2.0, 9.0), "n=10: X(2)..X(9) is 97.9%"
+    assert median_interval(np.arange(1.0, 7.0)) == (1.0, 6.0), "n=6: only the range is 95%"
+    assert all(math.isnan(v) for v in median_interval(np.array([2.0])))
+
+
+def test_a_paired_speedup_cancels_a_machine_that_drifts_between_rounds():
+    # round 1 ran on a machine twice as slow: pooled medians mix the rounds, pairs do not
+    drifting = frame(
+        visits("pool", 1, [1.0, 2.0, 1.0]),
+        visits("pool", 2, [0.5, 1.0, 0.5]),
+    )
+    row = hpexp.summarize(drifting).set_index("workers").loc[2]
+    assert (row["speedup"], row["speedup_low"], row["speedup_high"]) == (2.0, 2.0, 2.0)
+    assert row["rounds"] == 3
+    assert row["efficiency"] == 1.0
+    skewed = drifting[~((drifting["workers"] == 1) & (drifting["round"] == 1))]
+    unpaired = hpexp.summarize(skewed.assign(round=0)).set_index("workers").loc[2]
+    assert unpaired["speedup"] == 2.0
+    assert math.isnan(unpaired["speedup_low"])
+    paired = hpexp.summarize(skewed).set_index("workers").loc[2]
+    assert paired["speedup"] == 2.0, "round 1 has no baseline: only rounds 0 and 2 pair up"
+
+
+def test_the_interval_is_the_spread_of_the_per_round_ratios():
+    rows = frame(
+        visits("pool", 1, [1.0, 1.0, 1.0, 1.0, 1.0]),
+        visits("pool", 2, [0.5, 0.625, 0.5, 0.4, 0.5]),
+        visits("serial", 1, [2.0, 2.0, 2.0, 2.0, 2.0]),
+    )
+    row = hpexp.summarize(rows).set_index(["executor", "workers"]).loc[("pool", 2)]
+    assert (row["speedup"], row["speedup_low"], row["speedup_high"]) == (2.0, 1.6, 2.5)
+    assert (row["speedup_vs_serial"], row["speedup_vs_serial_low"]) == (4.0, 3.2)
+    shown = readable(hpexp.summarize(rows)).set_index(["executor", "workers"])
+    assert shown.loc[("pool", "2"), "speedup"] == "2.00x [1.60, 2.50]"
+    assert "speedup_low" not in shown.columns
+    said = verdict(hpexp.summarize(rows), CpuLimit(2))
+    assert "Best speedup: 2.00x [1.60, 2.50] over 5 rounds (94%, the range of the rounds)" in said
+    assert "Its rounds disagree (1.60x to 2.50x)" in said
+
+
+def test_compare_pairs_rounds_and_tests_them_as_the_samples():
+    a = frame(visits("pool", 1, [1.0, 2.0, 1.0, 2.0]))
+    b = frame(visits("pool", 1, [1.5, 3.0, 1.5, 3.1]))
+    (row,) = hpexp.compare(a, b).to_dict("records")
+    assert row["rounds"] == 4
+    assert row["ratio"] == 1.5
+    assert row["ratio_low"] == 1.5
+    assert row["ratio_high"] == pytest.approx(1.55)
+    assert row["p_value"] < 0.001
+    assert row["verdict"] == "slower"
+    (same,) = hpexp.compare(a, a.copy()).to_dict("records")
+    assert (same["ratio"], same["p_value"], same["verdict"]) == (1.0, 1.0, "not significant")
+    (doubled,) = hpexp.compare(a, a.assign(wall_s=a["wall_s"] / 2)).to_dict("records")
+    assert (doubled["p_value"], doubled["verdict"]) == (0.0, "faster")
+    (pooled,) = hpexp.compare(a.assign(round=0), b.assign(round=0)).to_dict("records")
+    assert pooled["rounds"] == 1
+    assert math.isnan(pooled["ratio_low"])
+
+
+def test_the_cpu_limit_is_the_quota_when_every_job_had_it():
+    machine = {"cpu_count": 2, "usable_cpus": 2}
+    assert cpu_limit_of(pd.DataFrame([machine])) == CpuLimit(2.0)
+    quota = pd.DataFrame([machine | {"cpu_quota": 1.0}] * 2)
+    assert cpu_limit_of(quota) == CpuLimit(1.0, "a cgroup quota")
+    partly = pd.DataFrame([machine | {"cpu_quota": 1.0}, machine | {"cpu_quota": None}])
+    assert cpu_limit_of(partly) == CpuLimit(2.0), "a quota switched on and off is no limit"
+    wide = pd.DataFrame([machine | {"cpu_quota": 4.0}])
+    assert cpu_limit_of(wide) == CpuLimit(2.0), "a quota above the CPUs limits nothing"
+    pinned = pd.DataFrame([{"cpu_count": 8, "usable_cpus": 2}])
+    assert cpu_limit_of(pinned) == CpuLimit(2.0, "the CPU affinity mask")
+    assert cpu_limit_of(pd.DataFrame([{"cpu_count": 8}, {"cpu_count": math.nan}])).cpus == 8
+    assert cpu_limit_of(pd.DataFrame({"wall_s": [1.0]})) == CpuLimit(1.0)
+
+
+def test_a_quota_is_named_in_the_verdict_instead_of_concluding_processes_do_not_help():
+    quota = {"cpu_quota": 1.0, "cpu_count": 2, "usable_cpus": 2}
+    rows = frame(
+        visits("pool", 1, [1.0], repeats=5, throttled_s=0.0, **quota),
+        visits("pool", 2, [1.2], repeats=5, throttled_s=0.4, **quota),
+    )
+    said = verdict(hpexp.summarize(rows), cpu_limit_of(rows))
+    assert "This machine allows 1 CPU: a cgroup quota." in said
+    assert "more workers than the 1 CPU it is allowed add nothing" in said
+    assert "pool, 2 workers (throttled 2.00 s)" in said
+    table = format_summary(rows.assign(overrides="", repeat=0, sweep_id="s"))
+    assert "throttled 2.00 s" in table
+    assert "throttled_s" in table.splitlines()[0]
+
+
+def test_a_little_throttling_is_not_contention():
+    rows = frame(visits("pool", 1, [1.0], repeats=5, throttled_s=0.04))
+    (row,) = hpexp.summarize(rows).to_dict("records")
+    assert row["throttled_s"] == pytest.approx(0.2)
+    assert not row["contended"], "4% of 5 s"
+
+
+def test_a_slower_probe_marks_its_configuration_slowed():
+    rows = frame(
+        visits("pool", 1, [1.0, 1.0], probe_s=0.010),
+        visits("pool", 2, [0.5, 0.5], probe_s=0.0125),
+    )
+    summary = hpexp.summarize(rows).set_index("workers")
+    assert summary.loc[1, "machine_speed"] == 1.0
+    assert not summary.loc[1, "slowed"]
+    assert summary.loc[2, "machine_speed"] == pytest.approx(0.8)
+    assert summary.loc[2, "slowed"]
+    assert summary.loc[2, "contended"]
+    said = verdict(hpexp.summarize(rows), CpuLimit(2))
+    assert "Its runs were disturbed (slowed to 0.80)" in said
+    assert "slowed to 0.80" in format_summary(rows.assign(overrides="", repeat=0))
+
+
+def test_the_machine_speed_takes_each_visits_probe_once():
+    one_slow_visit = frame(
+        visits("pool", 1, [1.0], repeats=9, probe_s=0.01),
+        [
+            {**row, "job": 7, "round": 1, "probe_s": 0.02}
+            for row in visits("pool", 1, [1.0], repeats=1)
+        ],
+        [
+            {**row, "job": 8, "round": 2, "probe_s": 0.01}
+            for row in visits("pool", 1, [1.0], repeats=1)
+        ],
+    )
+    (row,) = hpexp.summarize(one_slow_visit).to_dict("records")
+    assert row["machine_speed"] == 1.0, "the median of 3 visits, not of 11 rows"
+
+
+def test_a_round_whose_visit_was_disturbed_is_left_out_while_two_clean_ones_remain():
+    quiet = {"foreign_cpu_s": 0.0}
+    rows = frame(
+        visits("pool", 1, [1.0, 1.0, 1.0, 1.0], **quiet),
+        visits("pool", 2, [0.5, 0.5, 0.5, 0.5], **quiet),
+    )
+    burst = (rows["workers"] == 2) & (rows["round"] == 1)
+    rows.loc[burst, ["wall_s", "foreign_cpu_s"]] = [1.0, 0.9]  # a tenant took one CPU
+    row = hpexp.summarize(rows).set_index("workers").loc[2]
+    assert (row["speedup"], row["left_out_rounds"], row["rounds"]) == (2.0, 1, 4)
+    assert row["contended"], "the configuration still says it was disturbed"
+    said = verdict(hpexp.summarize(rows), CpuLimit(2))
+    assert "over 3 rounds (75%, the range of the rounds; 1 disturbed round left out)" in said
+    rows.loc[(rows["workers"] == 2) & (rows["round"] >= 1), "foreign_cpu_s"] = 0.9
+    mostly = hpexp.summarize(rows).set_index("workers").loc[2]
+    assert mostly["left_out_rounds"] == 0, "one clean round is too few: every round counts"
+    compared = hpexp.compare(rows, rows.assign(wall_s=rows["wall_s"] * 1.5)).set_index("workers")
+    assert list(compared["left_out_rounds"]) == [0, 0]
+    assert list(compared["ratio"]) == [1.5, 1.5]
