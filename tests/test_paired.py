@@ -146,6 +146,7 @@ def test_a_slower_probe_marks_its_configuration_slowed():
     rows = frame(
         visits("pool", 1, [1.0, 1.0], probe_s=0.010),
         visits("pool", 2, [0.5, 0.5], probe_s=0.0125),
+        visits("pool", 4, [0.25, 0.25], probe_s=0.010),
     )
     summary = hpexp.summarize(rows).set_index("workers")
     assert summary.loc[1, "machine_speed"] == 1.0
@@ -153,8 +154,8 @@ def test_a_slower_probe_marks_its_configuration_slowed():
     assert summary.loc[2, "machine_speed"] == pytest.approx(0.8)
     assert summary.loc[2, "slowed"]
     assert summary.loc[2, "contended"]
-    said = verdict(hpexp.summarize(rows), CpuLimit(2))
-    assert "Its runs were disturbed (slowed to 0.80)" in said
+    said = verdict(hpexp.summarize(rows), CpuLimit(4))
+    assert "pool, 2 workers (slowed to 0.80)" in said
     assert "slowed to 0.80" in format_summary(rows.assign(overrides="", repeat=0))
 
 

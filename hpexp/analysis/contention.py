@@ -7,7 +7,7 @@ Four signs, any one enough:
   up to :data:`MIN_TIMED_S`);
 - a cgroup CPU quota throttled its runs for more than :data:`THROTTLED_SHARE` of their wall
   time (``throttled_s``: a container's, a CI runner's limit);
-- its visits' CPU probe ran slower than the sweep's fastest (``machine_speed`` below
+- its visits' CPU probe ran slower than the sweep's typical visit's (``machine_speed`` below
   :data:`SLOWED`: a hypervisor, a thermal limit, a neighbour's cache traffic, which no
   counter reports);
 - one of its jobs ran at the same time as another job of its sweep on the same host (a
@@ -99,6 +99,8 @@ def contention(ok: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return result
 
 
+#: below this many visits (jobs) a sweep has no typical visit to judge a probe against
+MIN_VISITS = 3
 #: a single run shorter than this is never judged on its own: its 10 ms ticks are too coarse
 MIN_RUN_S = 0.1
 
@@ -114,11 +116,18 @@ def disturbed_runs(rows: pd.DataFrame) -> pd.Series:
 
 
 def _machine_speed(ok: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Per configuration: the fastest probe of all ``ok`` rows over the median of its visits'
-    probes (one per job: the probe is timed once per visit), NaN without probes."""
+    """Per configuration: the median probe of all the sweep's visits over the median of its own
+    visits' probes (one per job: the probe is timed once per visit), NaN without probes.
+
+    The sweep's typical visit is the reference, not its fastest: on a virtual machine the same
+    probe on an idle machine comes out bimodal (0.64 ms or 1.1 ms here, one time in four the
+    fast one), so the fastest is an outlier that would call most visits slowed.
+    """
     group = {"observed": True, "dropna": False, "sort": True}
     if "probe_s" not in ok or ok["probe_s"].isna().all():
         return pd.Series(np.nan, index=ok.groupby(keys, **group).size().index)
     job = [c for c in JOB if c in ok]
     visits = ok.groupby([*keys, *job], **group)["probe_s"].first().reset_index()
-    return ok["probe_s"].min() / visits.groupby(keys, **group)["probe_s"].median()
+    if visits["probe_s"].count() < MIN_VISITS:
+        return pd.Series(np.nan, index=ok.groupby(keys, **group).size().index)
+    return visits["probe_s"].median() / visits.groupby(keys, **group)["probe_s"].median()

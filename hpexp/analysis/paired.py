@@ -18,9 +18,10 @@ A disturbance that hits one visit of a round and not the other (a burst of other
 switched on) does not cancel in the round's ratio. Where hpexp saw it, it is left out, at two
 levels: a visit's median is of its undisturbed runs (a run with other work above a quarter of
 a CPU or throttled for 5% of its time: :func:`~hpexp.analysis.contention.disturbed_runs`)
-where it has any; a visit with none, a slowed probe or an overlap with another job is
-disturbed, and a round with a disturbed visit is left out of the ratio, as long as two
-undisturbed rounds remain. How many were left out is reported beside it (``left_out_rounds``).
+where it has any; a visit with none, or that overlapped another job, is disturbed, and a round
+with a disturbed visit is left out of the ratio, as long as two undisturbed rounds remain. One
+visit's probe is too noisy to judge a visit by: it judges configurations, over their visits.
+How many rounds were left out is reported beside the ratio (``left_out_rounds``).
 """
 
 import math
@@ -68,8 +69,8 @@ def round_medians(ok: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per configuration and round: the median wall time of its ok runs (``median_s``).
 
     Rows without a round (files from before rounds) are one round, round 0. The median is of
-    the visit's undisturbed runs where it has any; ``disturbed`` says it has none, or its probe
-    was slowed, or it overlapped another job.
+    the visit's undisturbed runs where it has any; ``disturbed`` says it has none, or it
+    overlapped another job.
     """
     rounds = ok[ROUND].fillna(0) if ROUND in ok else pd.Series(0, index=ok.index)
     frame = ok.assign(**{ROUND: rounds.astype("int64")})
@@ -82,8 +83,7 @@ def round_medians(ok: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     no_clean_run = medians["median_s"].isna()
     medians["median_s"] = medians["median_s"].fillna(every_run)
     if len(frame):
-        signs = contention(frame, by_visit)
-        medians["disturbed"] = no_clean_run | signs["slowed"] | signs["overlapped"]
+        medians["disturbed"] = no_clean_run | contention(frame, by_visit)["overlapped"]
     else:
         medians["disturbed"] = pd.Series(dtype=bool)
     return medians.reset_index()
