@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hpexp.analysis.contention import MIN_TIMED_S
+from hpexp.analysis.contention import MIN_TIMED_S, SLOWED, THROTTLED_SHARE
 from hpexp.analysis.plots import write_plots
 from hpexp.analysis.tables import readable, without_empty_columns
 from hpexp.analysis.verdict import WorkloadResults
@@ -23,6 +23,7 @@ ENVIRONMENT = [
     ("CPU", "cpu_model"),
     ("CPUs", "cpu_count"),
     ("usable CPUs", "usable_cpus"),
+    ("CPU quota", "cpu_quota"),
     ("governor", "cpu_governor"),
     ("platform", "platform"),
     ("Python", "python_version"),
@@ -98,10 +99,14 @@ def render_index(
 {environment(frame, commands)}
 <p>Statistics of <code>wall_s</code> over ok runs. ci95_s: 95% interval of the median (shown
 from 6 runs); cv: std / mean, <em>noisy</em> above 10%; speedup: vs workers=1 of the same
-executor and parameters; speedup_vs_serial: vs the serial executor at workers=1; efficiency:
+executor and parameters, with rounds the median of the per-round ratios and [its interval
+across rounds]; speedup_vs_serial: vs the serial executor at workers=1; efficiency:
 speedup / workers. foreign_cpus: the CPUs other programs used during the runs (given from
-{MIN_TIMED_S:g} s of runs); contended: above {CONTENDED_CPUS} of a CPU, or jobs of the sweep that
-overlapped on one host, so the timing may be consistently slow rather than noisy.</p>
+{MIN_TIMED_S:g} s of runs); throttled_s: the time a cgroup CPU quota held the runs back;
+machine_speed: the sweep's typical CPU probe over this configuration's; contended: other work
+above {CONTENDED_CPUS} of a CPU, throttling above {THROTTLED_SHARE:.0%} of the wall time, a
+machine_speed below {SLOWED}, or jobs of the sweep that overlapped on one host, so the timing may
+be consistently slow rather than noisy.</p>
 {sections}
 </body></html>
 """
