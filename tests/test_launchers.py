@@ -7,6 +7,7 @@ import pytest
 
 import hpexp
 from hpexp.api.elsewhere import FAILURES_DIR, collect_failures
+from hpexp.api.rounds import Plan
 from tests.conftest import finish_cli, start_cli
 
 #: two jobs long enough (4 runs of about 0.2 s) that jobs started side by side overlap, and a
@@ -82,3 +83,17 @@ def test_jobs_that_left_nothing_are_named_with_how_to_resume(tmp_path):
     assert str(failures[1]).startswith(f"job(s) 2, 3 of {tmp_path} left no results and no error")
     assert "resume=true" in str(failures[1])
     assert collect_failures(tmp_path, jobs=2, finished=[0, 1]) == []
+
+
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+def test_rounds_reach_every_launcher_as_ordinary_jobs(tmp_path, launcher):
+    args = ["workload=pi", "workload.samples=2000", "workers=1,2", "repeats=1", "warmup=0"]
+    args += ["rounds=2", "order=random", "seed=5", "report=false", f"hydra/launcher={launcher}"]
+    result = finish_cli(start_cli(*args, "-m", cwd=tmp_path), timeout=180)
+    assert result.returncode == 0, result.stderr
+    frame = hpexp.load_results(tmp_path / "results").sort_values("job")
+    visits = Plan(2, "random", 5).visits([["workers=1"], ["workers=2"]])
+    assert list(zip(frame["round"], frame["workers"], strict=True)) == [
+        (r, [1, 2][i]) for r, i in visits
+    ]
+    assert set(frame["launcher"]) == {launcher}
