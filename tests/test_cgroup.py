@@ -144,3 +144,9 @@ def test_a_sweep_in_a_real_one_cpu_quota_names_it(tmp_path):
     assert str(cpu_limit_of(frame)) == "the 1 CPU it is allowed"
     (pi,) = by_workload(frame)
     assert "This machine allows 1 CPU: a cgroup quota." in pi.verdict
+
+
+def test_a_garbled_stat_is_unreadable_not_an_error(tmp_path):
+    write(tmp_path / "q", cpu_max="50000 100000\n", cpu_stat="throttled_usec lots\n")
+    quota = find_quota("0::/q\n", V2_MOUNTS.format(root="/", mount=tmp_path))
+    assert quota.throttled_s() is None

@@ -126,6 +126,11 @@ BAD_INPUTS = [
         "invalid value for 'trial_timeout_s': 0.0 (allowed: a number of seconds > 0)",
     ),
     (
+        ["trial_timeout_s=1e10"],
+        "invalid value for 'trial_timeout_s': 10000000000.0 (allowed: a number of seconds up to "
+        "1000000 (11 days))",
+    ),
+    (
         ["workload.samples=99999999999999999999999"],
         "invalid value for 'workload.samples': 99999999999999999999999 "
         "(allowed: an integer from 1 to 2**63-1)",

@@ -194,3 +194,18 @@ def test_a_round_whose_visit_was_disturbed_is_left_out_while_two_clean_ones_rema
     compared = hpexp.compare(rows, rows.assign(wall_s=rows["wall_s"] * 1.5)).set_index("workers")
     assert list(compared["left_out_rounds"]) == [0, 0]
     assert list(compared["ratio"]) == [1.5, 1.5]
+
+
+def test_serial_gets_no_speedup_from_more_workers_it_does_not_use():
+    rows = frame(
+        visits("serial", 1, [1.0]),
+        visits("serial", 2, [0.85]),
+        visits("pool", 1, [1.0]),
+        visits("pool", 2, [0.5]),
+    )
+    summary = hpexp.summarize(rows).set_index(["executor", "workers"])
+    assert summary.loc[("serial", 1), "speedup"] == 1.0
+    assert math.isnan(summary.loc[("serial", 2), "speedup"])
+    assert math.isnan(summary.loc[("serial", 2), "speedup_vs_serial"])
+    said = verdict(hpexp.summarize(rows), CpuLimit(2))
+    assert "Best speedup: 2.00x at 2 workers (pool)" in said

@@ -356,7 +356,6 @@ def test_the_gate_fails_on_a_real_slowdown_and_writes_the_comparison(before_and_
     assert result.returncode == 1, result.stderr
     (said,) = [line for line in result.stderr.splitlines() if line.startswith("hpexp: B is")]
     assert said.startswith("hpexp: B is slower than A by more than 5%, significantly, in 1 ")
-    assert "workload=sleepy, executor=serial, workers=1 (1.2" in said
     written = before_and_after["after"] / "report"
     table = pd.read_csv(written / "comparison.csv")
     assert table[["verdict", "regression"]].to_dict("records") == [
@@ -366,6 +365,8 @@ def test_the_gate_fails_on_a_real_slowdown_and_writes_the_comparison(before_and_
     assert document["fail_slower"] == 0.05
     (row,) = document["configurations"]
     assert row["ratio"] == pytest.approx(1.2, abs=0.05)
+    # the line names the configuration and the ratio it measured, whatever else it says
+    assert f"workload=sleepy, executor=serial, workers=1 ({row['ratio']:.2f}x" in said
 
 
 def test_the_gate_passes_the_same_code_measured_again(before_and_after, tmp_path):
@@ -408,3 +409,26 @@ def test_the_gate_cannot_pass_what_too_few_runs_cannot_decide(tmp_path):
         "runs (first: workload=pi, executor=pool, workers=2, 3 and 3 runs); at alpha 0.05 the "
         "test needs at least 4 ok runs on each side (repeats=...)"
     )
+
+
+def test_roots_that_cannot_be_compared_never_exit_as_a_regression(tmp_path):
+    def root(name, **values):
+        rows = [
+            {"sweep_id": name, "job": 0, "workload": "pi", "executor": "serial", "workers": 1,
+             "repeat": r, "wall_s": 1.0, "status": "ok", "overrides": "", **values}
+            for r in range(5)
+        ]  # fmt: skip
+        write_atomic(to_frame(rows), tmp_path / name / "0" / "results.parquet")
+        return str(tmp_path / name)
+
+    a, other = root("a"), root("other", workload="julia")
+    failed = root("failed", status="error")
+    mismatched = gate(a, other, cwd=tmp_path)
+    assert mismatched.returncode == 3, mismatched.stderr
+    assert mismatched.stderr.startswith("hpexp: cannot compare: no configuration of")
+    assert gate(a, failed, cwd=tmp_path).returncode == 3, "error-only B: nothing to compare"
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the output dir should be")
+    unwritable = gate(a, root("b"), "--out", str(blocked / "out"), cwd=tmp_path)
+    assert unwritable.returncode == 3, unwritable.stderr
+    assert "Traceback" not in unwritable.stderr

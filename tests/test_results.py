@@ -260,3 +260,12 @@ def test_discard_bookkeeping_removes_only_hydras_files_and_empty_dirs(tmp_path):
     discard_bookkeeping(lone, root)
     assert not (root / "runs").exists()
     assert root.is_dir()
+
+
+def test_a_file_whose_job_column_is_text_is_skipped_with_a_warning(tmp_path):
+    write_atomic(to_frame(rows("s", 0)), tmp_path / "a" / "0" / "results.parquet")
+    foreign = to_frame(rows("t", 0)).astype({"job": "string"}).assign(job="first")
+    write_atomic(foreign, tmp_path / "b" / "0" / "results.parquet")
+    with pytest.warns(UnreadableResults, match="column 'job' does not hold integers"):
+        frame = hpexp.load_results(tmp_path)
+    assert list(frame["sweep_id"].unique()) == ["s"]

@@ -221,6 +221,10 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     for name, (base, round_base, on) in baselines.items():
         paired = summarized_ratios(paired_over(per_round, round_base, on), keys, name)
         _with_ratio(summary, name, _speedup(summary, base, on), paired, keys)
+    # serial runs every task in turn whatever ``workers`` says: more "workers" only split the
+    # work into more tasks, so no speedup is claimed for it beyond its own baseline
+    not_concurrent = (summary["executor"] == SERIAL) & (summary["workers"] > 1)
+    summary.loc[not_concurrent, [*RATIOS, *INTERVALS]] = np.nan
     summary["efficiency"] = summary["speedup"] / summary["workers"]
     return summary[[*keys, *MEASURES]]
 

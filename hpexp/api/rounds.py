@@ -84,7 +84,7 @@ def plan_of(config: DictConfig) -> Plan:
 
 
 def check_sweep_shape(overrides: list[str]) -> None:
-    """``rounds`` and ``order`` take one value per sweep, and ``round`` is the sweeper's."""
+    """``rounds`` and ``order`` take one value per sweep: they shape it, they are not swept."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     for override in OverridesParser.create().parse_overrides(overrides):

@@ -22,8 +22,8 @@ from hpexp.core.errors import ConfigError, HpexpError
 
 CSV_FILE = "comparison.csv"
 JSON_FILE = "comparison.json"
-#: exit codes of the gate
-SLOWER, UNDECIDED = 1, 2
+#: exit codes of the gate; CANNOT_COMPARE: no configuration in common, or nowhere to write
+SLOWER, UNDECIDED, CANNOT_COMPARE = 1, 2, 3
 CHANGED = ("slower", "faster")
 
 
@@ -85,9 +85,15 @@ def compare_frames(
     shown = comparison[comparison["verdict"].isin(CHANGED)] if only_changed else comparison
     print(as_text(shown) if len(shown) else "no configuration changed significantly")
     hidden = len(comparison) - len(shown)
+    paired = bool((comparison["rounds"] > 1).any())
+    how = (
+        "the median of the per-round ratios; verdict for B from a t-test of the per-round "
+        "log ratios"
+        if paired
+        else "median of B / median of A; verdict for B from a two-sided Mann-Whitney U test"
+    )
     print(
-        f"hpexp: ratio = median of B / median of A; verdict for B from a two-sided "
-        f"Mann-Whitney U test at alpha {ALPHA}"
+        f"hpexp: ratio = {how} at alpha {ALPHA}"
         + (f"; {hidden} unchanged configuration(s) hidden" if hidden else ""),
         file=sys.stderr,
     )

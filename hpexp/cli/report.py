@@ -16,9 +16,9 @@ import pandas as pd
 from hpexp.analysis.tables import as_text, without_empty_columns
 from hpexp.analysis.verdict import WorkloadResults, by_workload
 from hpexp.api.sweep_report import REPORT_DIR, commands_of
-from hpexp.cli.compare import Paths, compare_frames, fail_slower
+from hpexp.cli.compare import CANNOT_COMPARE, Paths, compare_frames, fail_slower
 from hpexp.cli.one_line_warnings import print_hpexp_warnings_as_one_line
-from hpexp.core.errors import ConfigError, HpexpError
+from hpexp.core.errors import ConfigError, HpexpError, one_line
 from hpexp.results.store import load_results
 
 #: left out of the terminal table to keep it readable (the HTML page has them)
@@ -73,6 +73,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ConfigError.exit_code, f"hpexp: {message} (usage: {USAGE})\n")
 
 
+def _compared(roots: list[str], out: str | None, slower: str | None, only_changed: bool) -> int:
+    """The comparison's exit code: 0, the gate's 1 (a regression) or 2 (undecided), or
+    :data:`CANNOT_COMPARE` when the roots cannot be compared or the comparison not written, so
+    that 1 means a regression and nothing else."""
+    a, b = roots
+    threshold = None if slower is None else fail_slower(slower)
+    try:
+        paths = Paths(a, b, Path(out) if out else _report_dir(b))
+        return compare_frames(_load(a), _load(b), paths, threshold, only_changed)
+    except ConfigError:
+        raise
+    except (HpexpError, OSError) as exc:
+        why = str(exc) if isinstance(exc, HpexpError) else one_line(exc)
+        print(f"hpexp: cannot compare: {why}", file=sys.stderr)
+        return CANNOT_COMPARE
+
+
 def main(argv: list[str] | None = None) -> None:
     print_hpexp_warnings_as_one_line()
     parser = _Parser(prog="python -m hpexp.report", description=DESCRIPTION)
@@ -87,7 +104,8 @@ def main(argv: list[str] | None = None) -> None:
         "--fail-slower",
         metavar="PCT",
         help="with --compare: exit 1 when a configuration of B is significantly slower than A "
-        "by more than PCT (such as 5%%), exit 2 when too few runs can decide",
+        "by more than PCT (such as 5%%), exit 2 when too few runs can decide, exit 3 when A and B "
+        "cannot be compared",
     )
     parser.add_argument(
         "--only-changed",
@@ -101,10 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--fail-slower and --only-changed apply to --compare A B")
     try:
         if args.compare:
-            a, b = args.compare
-            threshold = None if args.fail_slower is None else fail_slower(args.fail_slower)
-            paths = Paths(a, b, Path(args.out) if args.out else _report_dir(b))
-            sys.exit(compare_frames(_load(a), _load(b), paths, threshold, args.only_changed))
+            sys.exit(_compared(args.compare, args.out, args.fail_slower, args.only_changed))
         report(args.path, args.out)
     except HpexpError as exc:
         print(f"hpexp: {exc}", file=sys.stderr)

@@ -10,7 +10,8 @@ The process's cgroup comes from ``/proc/self/cgroup``, the mount of its CPU cont
 ``/proc/self/mountinfo``: cgroup v1 (``cpu.cfs_quota_us``, ``cpu.cfs_period_us``, ``cpu.stat``'s
 ``throttled_time`` in ns) or v2 (``cpu.max``, ``cpu.stat``'s ``throttled_usec``). Every level
 from the process's cgroup up to the mount's root can hold a quota; the tightest one is the
-limit, and its throttled time is what the process waited. Where there is no cgroup, no quota,
+limit, and the longest any level was throttled is what the process waited (a parent's quota
+stops its children without counting it in theirs). Where there is no cgroup, no quota,
 or the files cannot be read, there is nothing to say (None).
 """
 
@@ -37,7 +38,8 @@ class Quota:
         for line in (stat or "").splitlines():
             name, _, value = line.partition(" ")
             if name == field:
-                return int(value) / scale
+                with suppress(ValueError):
+                    return int(value) / scale
         return None
 
 

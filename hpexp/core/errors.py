@@ -75,9 +75,14 @@ def require_optional_int(key: str, value: Any, minimum: int) -> int | None:
     return None if value is None else require_int(key, value, minimum)
 
 
+#: the longest a limit or a wait may be: the kernel's interval timer overflows from about 1e10 s,
+#: and no run of a benchmark is meant to last longer
+MAX_SECONDS = 1e6
+
+
 def require_seconds(key: str, value: Any, zero_ok: bool = False) -> float:
-    """``value`` as a finite number of seconds > 0 (>= 0 if ``zero_ok``; bools refused), else a
-    ConfigError."""
+    """``value`` as a finite number of seconds > 0 (>= 0 if ``zero_ok``; bools refused), at most
+    :data:`MAX_SECONDS`, else a ConfigError."""
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
@@ -86,6 +91,8 @@ def require_seconds(key: str, value: Any, zero_ok: bool = False) -> float:
         or (value == 0 and not zero_ok)
     ):
         raise ConfigError(key, value, f"a number of seconds {'>=' if zero_ok else '>'} 0")
+    if value > MAX_SECONDS:
+        raise ConfigError(key, value, f"a number of seconds up to {MAX_SECONDS:.0f} (11 days)")
     return float(value)
 
 

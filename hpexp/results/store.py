@@ -115,12 +115,37 @@ def _read(path: Path) -> pd.DataFrame | None:
     """
     try:
         with open(path, "rb") as f:
-            return pd.read_parquet(f)
+            frame = pd.read_parquet(f)
     except (OSError, ValueError, pa.ArrowException) as exc:
         warnings.warn(
             f"hpexp: skipping unreadable results file {path}: {exc}", UnreadableResults, 3
         )
         return None
+    mistyped = _mistyped_count(frame)
+    if mistyped is not None:
+        warnings.warn(
+            f"hpexp: skipping results file {path}: its column '{mistyped}' does not hold "
+            f"integers (not written by hpexp?)",
+            UnreadableResults,
+            3,
+        )
+        return None
+    return frame
+
+
+#: the integer columns that key and count rows: another tool's file may hold text in them
+_COUNTS = [c.name for c in BY_NAME.values() if c.dtype in ("int64", "Int64")]
+
+
+def _mistyped_count(frame: pd.DataFrame) -> str | None:
+    """The first integer column of ``frame`` that does not hold integers, if any."""
+    for column in _COUNTS:
+        if column in frame and not pd.api.types.is_numeric_dtype(frame[column].dtype):
+            try:
+                frame[column].astype("Int64")
+            except (ValueError, TypeError):
+                return column
+    return None
 
 
 #: what tells one job's rows from every other's
