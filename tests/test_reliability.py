@@ -485,3 +485,13 @@ def test_a_failing_report_keeps_the_exit_code_and_the_results(project):
         assert f"hpexp: warning: no report for {sweep_dir}" in result.stderr
         assert (sweep_dir / "report").read_text().startswith("a file")
         assert len(hpexp.load_results(sweep_dir / "sweep.parquet")) >= 5
+
+
+@pytest.mark.parametrize("executor", ["serial", "threads", "pool", "joblib", "asyncio"])
+def test_a_task_calling_sys_exit_fails_its_job_and_the_sweep_goes_on(project, executor):
+    args = ["workload.fail=exit,none", f"executor={executor}", "repeats=1", "warmup=0", "-m"]
+    result = faulty(project, *args)
+    assert result.returncode == 1, result.stderr
+    frame = hpexp.load_results(project / "results").sort_values("job")
+    assert list(frame["status"]) == ["error", "ok"], "the job after it ran"
+    assert frame["error"].iloc[0] == "a task called sys.exit(4)"

@@ -268,7 +268,8 @@ def run_trials(job: Job) -> Trials:
     """Measure the job: prepare, hand over state, start, warm up, measure each repeat.
 
     A failure becomes a last ``error`` (or ``timeout``) trial, and the trials measured before
-    it are kept. Ctrl-C and SIGTERM stop every process the job started, then propagate.
+    it are kept; so does a task that calls ``sys.exit``. Ctrl-C and SIGTERM stop every process
+    the job started, then propagate.
     """
     conditions = start_conditions(job.quiet_wait_s, job.progress.label or "job")
     own_processes = processes_started_from_now()
@@ -294,5 +295,10 @@ def run_trials(job: Job) -> Trials:
         )
     except Exception as exc:
         measured.trials.append(measured.failed(Status.ERROR, one_line(exc)))
+        trace = traceback.format_exc()
+    except SystemExit as exc:  # a task's sys.exit() ends its job, not the sweep
+        measured.trials.append(
+            measured.failed(Status.ERROR, f"a task called sys.exit({exc.code!r})")
+        )
         trace = traceback.format_exc()
     return Trials(measured.trials, job.executor.settings(measured.task_count), trace, conditions)

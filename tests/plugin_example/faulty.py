@@ -4,6 +4,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,9 @@ from typing import Any
 from hpexp import Outcome, Workload
 from hpexp.core.errors import require_choice
 
-FAILURES = ("none", "raise", "kill_worker", "wrong", "hang", "swallow_interrupts", "unwritable")
+FAILURES = (
+    "none", "raise", "kill_worker", "wrong", "hang", "swallow_interrupts", "unwritable", "exit"
+)  # fmt: skip
 
 
 class Faulty(Workload):
@@ -43,6 +46,8 @@ class Faulty(Workload):
         time.sleep(self.sleep_s)
         if failure == "raise":
             raise ValueError(f"task {task} failed on purpose")
+        if failure == "exit":
+            sys.exit(4)
         if failure == "kill_worker":
             if multiprocessing.parent_process() is None:
                 raise RuntimeError("kill_worker needs a process executor")
