@@ -271,3 +271,19 @@ def test_good_executor_values_are_kept_and_recorded():
     assert pool.start_method == multiprocessing.get_all_start_methods()[0]
     assert pool.settings(9) == {"max_workers": 2, "start_method": pool.start_method, "chunksize": 5}
     assert hpexp.executor("pool", 2, chunksize=3).settings(100)["chunksize"] == 3
+
+
+def a_lock(task):
+    """A task whose result no pickle can carry back from a worker process."""
+    return multiprocessing.Lock()
+
+
+@pytest.mark.parametrize("name", ["mp_queue", "mp_pipe", "mp_pool", "pool"])
+def test_a_result_that_cannot_be_pickled_fails_the_run_at_once(name):
+    began = time.monotonic()
+    with (
+        hpexp.executor(name, 2) as executor,
+        pytest.raises(Exception, match=r"(?i)pickl|lock|sent back"),
+    ):
+        list(executor.map(a_lock, range(4)))
+    assert time.monotonic() - began < 60, "an error, not a wait for the time limit"

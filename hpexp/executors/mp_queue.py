@@ -7,6 +7,7 @@ Results come back in task order whatever order the workers finish in.
 """
 
 import multiprocessing
+import pickle
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -116,13 +117,16 @@ class MpQueueExecutor(Executor):
             self._tasks.put(message)
 
     def _next_reply(self, deadline: float | None) -> Any:
-        """A blocking ``get``, as the book's: a worker that dies posts its own error reply."""
+        """A blocking ``get``, as the book's: a worker that dies posts its own error reply.
+        Workers send their replies pickled already (:func:`pickled_reply`)."""
         if deadline is None:
-            return self._results.get()
-        try:
-            return self._results.get(timeout=max(0.0, deadline - time.monotonic()))
-        except Empty:
-            raise TimeoutError("the workers' replies did not arrive in time") from None
+            reply = self._results.get()
+        else:
+            try:
+                reply = self._results.get(timeout=max(0.0, deadline - time.monotonic()))
+            except Empty:
+                raise TimeoutError("the workers' replies did not arrive in time") from None
+        return pickle.loads(reply) if isinstance(reply, bytes) else reply
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """One poison pill per worker, then stop whatever lingers; the queues are closed."""

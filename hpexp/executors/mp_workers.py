@@ -21,8 +21,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, NamedTuple
 
+from hpexp.core.errors import one_line
 from hpexp.core.executor import STARTUP_TIMEOUT_S
 from hpexp.core.processes import GRACE_S
 from hpexp.core.remote import Failure
@@ -123,7 +125,19 @@ def queue_worker(
     start_worker(hpexp_pid, handed, ready.release)
     functions = Functions(control)
     while (message := tasks.get()) is not STOP:
-        results.put(answer(message, functions))
+        results.put(pickled_reply(answer(message, functions)))
+
+
+def pickled_reply(reply: tuple[Any, ...]) -> bytes:
+    """``reply`` pickled here, in the worker: a Queue pickles in a feeder thread, where an
+    unpicklable result is only printed and never arrives (the run would wait for it until its
+    time limit), and a Pipe's ``send`` raises in the worker, which dies; pickled here, the run
+    fails at once, with the reason."""
+    try:
+        return bytes(ForkingPickler.dumps(reply))
+    except Exception as exc:
+        cannot = TypeError(f"a task's result cannot be sent back to hpexp: {one_line(exc)}")
+        return bytes(ForkingPickler.dumps((reply[0], Failure.of(cannot))))
 
 
 def pipe_worker(hpexp_pid: int, handed: Handed, ready: Any, control: Any, conn: Any) -> None:
@@ -132,7 +146,7 @@ def pipe_worker(hpexp_pid: int, handed: Handed, ready: Any, control: Any, conn: 
     functions = Functions(control)
     try:
         while (message := conn.recv()) is not STOP:
-            conn.send(answer(message, functions))
+            conn.send_bytes(pickled_reply(answer(message, functions)))  # = send, checked
     except EOFError:
         return
 
