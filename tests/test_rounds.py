@@ -39,7 +39,7 @@ def test_random_visits_are_shuffled_within_rounds_reproducibly_from_the_seed():
 
 def test_a_sweep_with_rounds_visits_every_configuration_each_round(tmp_path, capfd):
     frame = hpexp.sweep(
-        *TINY, "executor=serial", "workers=1,2", "rounds=3", f"results_dir={tmp_path}"
+        *TINY, "executor=threads", "workers=1,2", "rounds=3", f"results_dir={tmp_path}"
     )
     err = capfd.readouterr().err
     assert "2 configurations x 3 rounds = 6 jobs, in random order (seed 0):" in err

@@ -177,13 +177,17 @@ def key_columns(summary: pd.DataFrame) -> list[str]:
 def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """One row per configuration: wall-time statistics, speedups and a reliability flag.
 
-    Columns: the configuration columns, ``n`` (ok rows), ``errors`` (other rows), ``median_s``,
-    ``mean_s``, ``std_s``, ``min_s``, ``max_s``, ``iqr_s``, ``ci_low_s``/``ci_high_s`` (95%
-    interval of the median), ``cv`` (std/mean), ``unreliable`` (fewer than 2 runs or cv above
-    10%), ``foreign_cpus``/``overlapped``/``contended`` (see :mod:`hpexp.analysis.contention`),
-    ``speedup`` (vs workers=1 of the same executor and parameters), ``speedup_vs_serial``
-    (vs the serial executor at workers=1, same workload parameters) and ``efficiency``
-    (speedup / workers). ``by`` adds grouping columns, e.g. ``["python_version"]``.
+    Columns: the configuration columns, ``n`` (ok rows), ``errors`` (other rows), ``rounds``
+    (rounds with ok runs), ``median_s``, ``mean_s``, ``std_s``, ``min_s``, ``max_s``,
+    ``iqr_s``, ``ci_low_s``/``ci_high_s`` (95% interval of the median), ``cv`` (std/mean),
+    ``unreliable`` (fewer than 2 runs or cv above 10%), the signs of a disturbed machine
+    (``foreign_cpus``, ``throttled_s``, ``machine_speed``, ``overlapped``, ``slowed``,
+    ``contended``: see :mod:`hpexp.analysis.contention`), ``speedup`` (vs workers=1 of the same
+    executor and parameters; with rounds paired, with ``speedup_low``/``speedup_high`` and
+    ``left_out_rounds``: see :mod:`hpexp.analysis.paired`), ``speedup_vs_serial`` (vs the
+    serial executor at workers=1, same workload parameters; paired likewise) and
+    ``efficiency`` (speedup / workers). ``by`` adds grouping columns, e.g.
+    ``["python_version"]``.
     """
     keys = configuration_columns(frame, by)
     if frame.empty:
