@@ -144,9 +144,9 @@ def test_a_little_throttling_is_not_contention():
 
 def test_a_slower_probe_marks_its_configuration_slowed():
     rows = frame(
-        visits("pool", 1, [1.0, 1.0], probe_s=0.010),
-        visits("pool", 2, [0.5, 0.5], probe_s=0.0125),
-        visits("pool", 4, [0.25, 0.25], probe_s=0.010),
+        visits("pool", 1, [1.0, 1.0, 1.0], probe_s=0.010),
+        visits("pool", 2, [0.5, 0.5, 0.5], probe_s=0.0125),
+        visits("pool", 4, [0.25, 0.25, 0.25], probe_s=0.010),
     )
     summary = hpexp.summarize(rows).set_index("workers")
     assert summary.loc[1, "machine_speed"] == 1.0
@@ -209,3 +209,13 @@ def test_serial_gets_no_speedup_from_more_workers_it_does_not_use():
     assert math.isnan(summary.loc[("serial", 2), "speedup_vs_serial"])
     said = verdict(hpexp.summarize(rows), CpuLimit(2))
     assert "Best speedup: 2.00x at 2 workers (pool)" in said
+
+
+def test_a_configuration_with_fewer_than_three_visits_is_not_judged_by_its_probe():
+    rows = frame(
+        visits("pool", 1, [1.0, 1.0], probe_s=0.010),
+        visits("pool", 2, [0.5, 0.5], probe_s=0.02),
+    )
+    summary = hpexp.summarize(rows)
+    assert summary["machine_speed"].isna().all()
+    assert not summary["slowed"].any()

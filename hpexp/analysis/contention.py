@@ -99,7 +99,8 @@ def contention(ok: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return result
 
 
-#: below this many visits (jobs) a sweep has no typical visit to judge a probe against
+#: a configuration is judged by the probes of at least this many visits (jobs): one visit's
+#: probe is too noisy (bimodal on a virtual machine), so a sweep needs rounds=3 or more
 MIN_VISITS = 3
 #: a single run shorter than this is never judged on its own: its 10 ms ticks are too coarse
 MIN_RUN_S = 0.1
@@ -119,7 +120,8 @@ def _machine_speed(ok: pd.DataFrame, keys: list[str]) -> pd.Series:
     """Per configuration: the median probe of all the sweep's visits over the median of its own
     visits' probes (one per job: the probe is timed once per visit), NaN without probes.
 
-    The sweep's typical visit is the reference, not its fastest: on a virtual machine the same
+    Given from :data:`MIN_VISITS` visits of the configuration (rounds). The sweep's typical
+    visit is the reference, not its fastest: on a virtual machine the same
     probe on an idle machine comes out bimodal (0.64 ms or 1.1 ms here, one time in four the
     fast one), so the fastest is an outlier that would call most visits slowed.
     """
@@ -128,6 +130,6 @@ def _machine_speed(ok: pd.DataFrame, keys: list[str]) -> pd.Series:
         return pd.Series(np.nan, index=ok.groupby(keys, **group).size().index)
     job = [c for c in JOB if c in ok]
     visits = ok.groupby([*keys, *job], **group)["probe_s"].first().reset_index()
-    if visits["probe_s"].count() < MIN_VISITS:
-        return pd.Series(np.nan, index=ok.groupby(keys, **group).size().index)
-    return visits["probe_s"].median() / visits.groupby(keys, **group)["probe_s"].median()
+    per_config = visits.groupby(keys, **group)["probe_s"]
+    speed = visits["probe_s"].median() / per_config.median()
+    return speed.where(per_config.count() >= MIN_VISITS)
