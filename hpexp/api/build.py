@@ -15,6 +15,7 @@ from hpexp.api.hydra_errors import unknown_top_level_key
 from hpexp.api.rounds import plan_of
 from hpexp.api.schema import HpexpConfig
 from hpexp.api.signature import check_keys, wrongly_typed
+from hpexp.api.targets import NotAPlugin, check_plugin_module
 from hpexp.core.environment import library_versions, machine
 from hpexp.core.errors import (
     ConfigError,
@@ -73,6 +74,12 @@ def build_plugin(group: str, params: dict[str, Any], base: type, **kwargs: Any) 
     """Import the group's ``_target_``, check it is a ``base``, check the values against its
     signature (:mod:`hpexp.api.signature`), and call it with them."""
     key, target = f"{group}._target_", params.get("_target_", "")
+    if not isinstance(target, str):
+        raise ConfigError(key, target, "a class path: module.Class")
+    try:
+        check_plugin_module(target)
+    except NotAPlugin as exc:
+        raise ConfigError(key, target, str(exc)) from None
     try:
         # hydra's own locator (get_class logs each failure before raising it; hydra-core is
         # pinned below 1.4 in pyproject.toml)

@@ -206,15 +206,45 @@ def _hydra(config_dir: str | os.PathLike[str] | None) -> Iterator["Hydra"]:
 
 
 def _run(hydra: "Hydra", overrides: list[str], report: RunReport) -> None:
+    """``Hydra.run``, with the config composed here first: the results root is seen before
+    Hydra makes the job's dir in it, so a refused job leaves no root it created."""
+    from hydra._internal.callbacks import Callbacks
+    from hydra.core.utils import run_job
+    from hydra.types import HydraContext, RunMode
+
     from hpexp.results.layout import JOB_FILE
 
-    done = hydra.run(CONFIG_NAME, JobFunction(report), [*overrides, "hydra.mode=RUN"])
+    cfg = hydra.compose_config(CONFIG_NAME, [*overrides, "hydra.mode=RUN"], run_mode=RunMode.RUN)
+    with _root_removed_unless_used(Path(cfg.results_dir)):
+        callbacks = Callbacks(cfg)
+        callbacks.on_run_start(config=cfg, config_name=CONFIG_NAME)
+        context = HydraContext(config_loader=hydra.config_loader, callbacks=callbacks)
+        done = run_job(
+            hydra_context=context,
+            task_function=JobFunction(report),
+            config=cfg,
+            job_dir_key="hydra.run.dir",
+            job_subdir_key=None,
+        )
+        callbacks.on_run_end(config=cfg, config_name=CONFIG_NAME, job_return=done)
     frame = done.return_value
     if frame is None:
         return
     report.record_failures(frame)
     report.frame, report.path = frame, Path(done.hydra_cfg.hydra.runtime.output_dir) / JOB_FILE
     print(f"hpexp: {len(frame)} rows in {report.path}", file=sys.stderr)
+
+
+@contextmanager
+def _root_removed_unless_used(root: Path) -> Iterator[None]:
+    """Remove the results root afterwards if this call created it and left it empty (a
+    refused job's dirs are removed up to the root, never the root a user already had)."""
+    existed = root.exists()
+    try:
+        yield
+    finally:
+        if not existed and root.is_dir() and not any(root.iterdir()):
+            root.rmdir()
 
 
 def _quoted(value: str) -> str:
@@ -235,6 +265,14 @@ def _sweep(hydra: "Hydra", overrides: list[str], report: RunReport) -> None:
     sweep_dir = earlier_sweep_dir(overrides, config) or Path(config.hydra.sweep.dir)
     # pinned: a second composition would read ${now:...} again
     overrides.append(f"hydra.sweep.dir={_quoted(sweep_dir.as_posix())}")
+    with _root_removed_unless_used(Path(config.results_dir)):
+        _locked_sweep(hydra, config, overrides, sweep_dir, report)
+
+
+def _locked_sweep(
+    hydra: "Hydra", config: "DictConfig", overrides: list[str], sweep_dir: Path, report: RunReport
+) -> None:
+    """Hydra's multirun on a held sweep dir; what finished is combined even after Ctrl-C."""
     lock = _locked(sweep_dir)
     try:
         hydra.multirun(CONFIG_NAME, JobFunction(report), overrides)

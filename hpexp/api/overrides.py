@@ -1,12 +1,18 @@
 """Checks on the overrides themselves, before Hydra acts on them (creates dirs, instantiates).
 
-Three kinds of override would do harm before any value is validated: ``results_dir=`` (Hydra
-puts its dirs at the filesystem root), deleting a top-level key or group (``~workers``: Hydra's
-errors then name the wrong thing; a key inside a group is its class's to refuse, by its
-signature, and a plugin whose class has a default for it may drop it), and a value that names
-code to run outside the two plugin groups (Hydra instantiates ``hydra.callbacks`` entries, and
-the logging config names handler classes, before hpexp sees the config).
+Some overrides would do harm before any value is validated: ``results_dir=`` (Hydra puts its
+dirs at the filesystem root); deleting a top-level key or group (``~workers``: Hydra's errors
+then name the wrong thing; a key inside a group is its class's to refuse, by its signature, and
+a plugin whose class has a default for it may drop it); a value that names code to run outside
+the two plugin groups (Hydra instantiates ``hydra.callbacks`` entries, and the logging config
+names handler classes, before hpexp sees the config), set key by key or as a whole node
+(``hydra={callbacks:...}``); the environment of every job and child (``hydra.job.env_set``);
+and a path that leaves the config dirs (``+experiment=../../x``) or the job's dir
+(``hydra.output_subdir=/x``).
 """
+
+import re
+from pathlib import PurePosixPath
 
 from hpexp.api.hydra_errors import cannot_delete
 from hpexp.api.rounds import check_no_round
@@ -14,8 +20,36 @@ from hpexp.core.errors import ConfigError, Refused
 
 #: subtrees of Hydra's own config whose values name code that Hydra runs
 _CODE_SUBTREES = ("hydra.callbacks", "hydra.job_logging", "hydra.hydra_logging")
+#: subtrees of Hydra's own config that reach every job's child processes
+_ENVIRONMENT_SUBTREES = ("hydra.job.env_set", "hydra.job.env_copy")
 #: the only command-line ``_target_`` keys: plugins, checked to subclass Workload / Executor
 _PLUGIN_TARGETS = ("workload._target_", "executor._target_")
+#: a dict value with a ``_target_`` key: ``hydra.launcher={_target_:...}``
+_HOLDS_TARGET = re.compile(r"[{,]\s*['\"]?_target_['\"]?\s*:")
+#: top-level keys whose value is a path of the user's, not a config's name
+_PATH_KEYS = ("results_dir",)
+
+
+def _within(name: str, subtrees: tuple[str, ...]) -> bool:
+    """``name`` is in one of ``subtrees``, or is a node holding one (``hydra``)."""
+    return any(name == t or name.startswith(f"{t}.") or t.startswith(f"{name}.") for t in subtrees)
+
+
+def _leaves(value: str) -> bool:
+    """``value`` (or one of a sweep's values) is an absolute path or climbs with ``..``."""
+    for item in value.strip("[]()").split(","):
+        path = PurePosixPath(item.strip().strip("'\""))
+        if path.is_absolute() or ".." in path.parts:
+            return True
+    return False
+
+
+def _check_path(name: str, value: str) -> None:
+    """A config's name stays in its group, and Hydra's copies of the config in the job dir."""
+    names_a_config = "." not in name and name not in _PATH_KEYS
+    if (names_a_config or name == "hydra.output_subdir") and _leaves(value):
+        where = "its job dir" if name == "hydra.output_subdir" else f"the '{name}' group"
+        raise ConfigError(name, value, f"a name inside {where} (no '..', no leading '/')")
 
 
 def check_overrides(overrides: list[str]) -> None:
@@ -30,11 +64,21 @@ def check_overrides(overrides: list[str]) -> None:
             raise ConfigError(
                 "results_dir", value, "a directory path, relative to the cwd or absolute"
             )
+        if equals:
+            _check_path(name, value)
+        in_hydra = name.split(".")[0].split("/")[0] == "hydra"
         names_code = name.endswith("._target_") or name == "_target_"
-        in_code_subtree = any(name == t or name.startswith(f"{t}.") for t in _CODE_SUBTREES)
-        if in_code_subtree or (names_code and name not in _PLUGIN_TARGETS):
+        names_code |= in_hydra and _HOLDS_TARGET.search(value) is not None
+        if _within(name, _CODE_SUBTREES) or (names_code and name not in _PLUGIN_TARGETS):
             raise Refused(
                 name,
                 f"'{name}' cannot be set on the command line: it names code to run "
                 "(put it in a config file of your own, on hydra.searchpath)",
+            )
+        if _within(name, _ENVIRONMENT_SUBTREES):
+            raise Refused(
+                name,
+                f"'{name}' cannot be set on the command line: it sets the environment of every "
+                "job and its child processes (put it in a config file of your own, on "
+                "hydra.searchpath)",
             )

@@ -39,14 +39,16 @@ class Refused(ConfigError):
 
 
 class MissingDependency(ConfigError):
-    """A plugin whose library is not installed: say which package to install."""
+    """A plugin that imports a module which is not installed: name the module, not a package
+    to install (an import name is often not its PyPI name, and a guessed one may be another
+    project's)."""
 
-    def __init__(self, key: str, target: str, package: str) -> None:
-        self.key, self.value, self.allowed = key, target, f"pip install {package}"
+    def __init__(self, key: str, target: str, module: str) -> None:
+        self.key, self.value, self.allowed = key, target, f"module '{module}' installed"
         HpexpError.__init__(
             self,
-            f"'{key}' {target!r} cannot be imported: no module named '{package}' "
-            f"(not installed? pip install {package})",
+            f"'{key}' {target!r} cannot be imported: it imports '{module}', which is not "
+            "installed (install the package that provides it)",
         )
 
 
