@@ -55,6 +55,17 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
 
+def is_a_signal(exc: BaseException) -> bool:
+    """``exc`` is Ctrl-C or SIGTERM, not a ``KeyboardInterrupt`` a task raised itself (which
+    fails its job only). Where hpexp's handlers are not installed (a notebook), a Ctrl-C
+    cannot be told from a task's own, so every KeyboardInterrupt stops the run."""
+    if isinstance(exc, Terminated):
+        return True
+    if not isinstance(exc, KeyboardInterrupt):
+        return False
+    return _pending is not None or _stopping or signal.getsignal(signal.SIGINT) is not _on_signal
+
+
 def handled() -> None:
     """Called where hpexp catches the interrupt: it stops the run, nothing is delivered again."""
     global _stopping, _pending

@@ -22,7 +22,7 @@ from typing import Any
 
 from hpexp.core.errors import one_line
 from hpexp.core.executor import Executor
-from hpexp.core.interrupts import Terminated, handled
+from hpexp.core.interrupts import Terminated, handled, is_a_signal
 from hpexp.core.processes import processes_started_from_now
 from hpexp.core.progress import Progress
 from hpexp.core.quiet import start_conditions
@@ -206,8 +206,9 @@ def _started(job: Job, measured: _Measured, own_processes: Callable[[], None]) -
         except TrialTimeout:
             _abandon(job.executor, own_processes)
             raise
-        except (KeyboardInterrupt, Terminated):
-            handled()
+        except (KeyboardInterrupt, Terminated) as exc:
+            if is_a_signal(exc):
+                handled()
             _abandon(job.executor, own_processes)
             raise
 
@@ -268,8 +269,8 @@ def run_trials(job: Job) -> Trials:
     """Measure the job: prepare, hand over state, start, warm up, measure each repeat.
 
     A failure becomes a last ``error`` (or ``timeout``) trial, and the trials measured before
-    it are kept; so does a task that calls ``sys.exit``. Ctrl-C and SIGTERM stop every process
-    the job started, then propagate.
+    it are kept; so does a task that calls ``sys.exit`` or raises ``KeyboardInterrupt`` itself.
+    Ctrl-C and SIGTERM stop every process the job started, then propagate.
     """
     conditions = start_conditions(job.quiet_wait_s, job.progress.label or "job")
     own_processes = processes_started_from_now()
@@ -300,5 +301,10 @@ def run_trials(job: Job) -> Trials:
         measured.trials.append(
             measured.failed(Status.ERROR, f"a task called sys.exit({exc.code!r})")
         )
+        trace = traceback.format_exc()
+    except KeyboardInterrupt as exc:
+        if is_a_signal(exc):
+            raise
+        measured.trials.append(measured.failed(Status.ERROR, "a task raised KeyboardInterrupt"))
         trace = traceback.format_exc()
     return Trials(measured.trials, job.executor.settings(measured.task_count), trace, conditions)

@@ -16,6 +16,7 @@ import functools
 import multiprocessing
 import multiprocessing.pool
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -29,6 +30,8 @@ from hpexp.executors.mp_workers import WorkerDied
 METHODS = ("map", "imap", "imap_unordered", "apply_async")
 #: how often a waiting run looks at the pool's workers
 _POLL_S = 0.1
+#: how long an abandoned run's ``Pool.terminate()`` may take before it is left to finish alone
+_ABANDON_WAIT_S = 2.0
 
 
 def stdlib_chunksize(method: str, tasks: int, workers: int) -> int:
@@ -128,11 +131,24 @@ class PoolApiExecutor(Executor):
         return iter([self._wait(pending.get, deadline) for pending in calls])
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Stop the workers: every run has collected its results by now, so nothing is lost."""
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
+        """Stop the workers: every run has collected its results by now, so nothing is lost.
+
+        ``wait=False`` follows a run abandoned on a timeout or a signal. ``Pool.terminate()``
+        joins every worker, and a thread that is still in its task (``multiprocessing.dummy``)
+        or a process the pool forked after hpexp stopped the others never ends: it runs in a
+        thread of its own, waited for a bounded time. A thread left running is named
+        ``hpexp-...``, so the command line exits without waiting for it.
+        """
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if wait:
             pool.terminate()
             pool.join()
+            return
+        stopper = threading.Thread(target=pool.terminate, name="hpexp-stop-pool", daemon=True)
+        stopper.start()
+        stopper.join(_ABANDON_WAIT_S)
 
 
 class MpPoolExecutor(PoolApiExecutor):

@@ -13,7 +13,8 @@ from hpexp import Outcome, Workload
 from hpexp.core.errors import require_choice
 
 FAILURES = (
-    "none", "raise", "kill_worker", "wrong", "hang", "swallow_interrupts", "unwritable", "exit"
+    "none", "raise", "kill_worker", "wrong", "hang", "swallow_interrupts", "unwritable", "exit",
+    "interrupt"
 )  # fmt: skip
 
 
@@ -48,6 +49,8 @@ class Faulty(Workload):
             raise ValueError(f"task {task} failed on purpose")
         if failure == "exit":
             sys.exit(4)
+        if failure == "interrupt":
+            raise KeyboardInterrupt("raised by the task, not by Ctrl-C")
         if failure == "kill_worker":
             if multiprocessing.parent_process() is None:
                 raise RuntimeError("kill_worker needs a process executor")
