@@ -1,6 +1,7 @@
 """Faults in one job never cost the others: failures, hangs, interrupts, resume, bad files."""
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -423,6 +424,54 @@ def test_a_missing_library_is_named_without_guessing_a_package_to_install(projec
         "provides it)\n"
     )
     assert files_under(project / "results") == []
+
+
+def _can_mount() -> str | None:
+    """Why the mount tests cannot run here, or None."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return "needs root and mount(8) to make a read-only or a full filesystem"
+    return None
+
+
+@pytest.mark.skipif(_can_mount() is not None, reason=str(_can_mount()))
+def test_a_job_dir_gone_read_only_keeps_the_rows_and_says_where(project):
+    try:
+        result = faulty(project, "workload.fail=readonly_job_dir", "repeats=2", "warmup=0")
+    finally:
+        for job_dir in (project / "results" / "runs").glob("*/*"):
+            while subprocess.run(["mountpoint", "-q", str(job_dir)]).returncode == 0:
+                subprocess.run(["umount", str(job_dir)], check=True)
+    assert result.returncode == 1, result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if "could not write" in x]
+    saved = re.search(r"the job's 2 rows are in (\S+) \(JSON, one row per line\)", line)
+    assert saved, line
+    rows = [json.loads(x) for x in Path(saved.group(1)).read_text().splitlines()]
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    Path(saved.group(1)).unlink()
+
+
+@pytest.mark.skipif(_can_mount() is not None, reason=str(_can_mount()))
+def test_a_full_disk_stops_the_sweep_in_one_line_and_resume_runs_the_rest(project):
+    disk = project / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(disk)], check=True)
+    try:
+        args = ["workload.tasks=1,2,3,4,5,6,7,8,9,10,11,12", "repeats=1", "warmup=0", "-m"]
+        full = faulty(project, f"results_dir={disk}", *args)
+        assert full.returncode == 1, full.stderr
+        last = full.stderr.strip().splitlines()[-1]
+        assert last.startswith("hpexp: the sweep stopped: cannot write in '"), last
+        assert "(No space left on device); the jobs that finished kept their results" in last
+        assert "Traceback" not in full.stderr
+        kept = set(hpexp.load_results(disk).job)
+        assert kept, "some jobs finished"
+        assert len(kept) < 12, "the disk filled before the rest"
+        subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
+        resumed = faulty(project, f"results_dir={disk}", *args[:-1], "resume=true", "-m")
+        assert resumed.returncode == 0, resumed.stderr
+        assert set(hpexp.load_results(disk).job) == set(range(12))
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
 
 
 def test_an_unwritable_results_dir_is_one_line(project):

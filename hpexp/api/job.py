@@ -98,19 +98,24 @@ class JobFunction:
     def _written(
         self, rows: list[dict[str, Any]], trace: str | None, job_dir: Path, hydra_cfg: Any
     ) -> "pd.DataFrame | None":
-        """The job's rows, written in its dir with the traceback of the failure that ended it."""
+        """The job's rows, written in its dir (or saved elsewhere, and said so), then the
+        traceback of the failure that ended it: a dir that went read-only loses neither."""
         from hpexp.results.layout import JOB_FILE
         from hpexp.results.store import ResultsNotWritten, write_job_results
 
-        (job_dir / TRACEBACK_FILE).unlink(missing_ok=True)
-        if trace:
-            (job_dir / TRACEBACK_FILE).write_text(trace)
         try:
-            return write_job_results(rows, job_dir / JOB_FILE)
+            frame = write_job_results(rows, job_dir / JOB_FILE)
         except ResultsNotWritten as exc:
             self.report.unexpected.append(exc)
             self._leave_for_the_sweep(hydra_cfg, exc)
-            return None
+            frame = None
+        try:
+            (job_dir / TRACEBACK_FILE).unlink(missing_ok=True)
+            if trace:
+                (job_dir / TRACEBACK_FILE).write_text(trace)
+        except OSError as exc:
+            print(f"hpexp: warning: no {TRACEBACK_FILE} in {job_dir}: {exc}", file=sys.stderr)
+        return frame
 
     @staticmethod
     def _leave_for_the_sweep(hydra_cfg: Any, exc: Exception) -> None:

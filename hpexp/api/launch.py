@@ -46,6 +46,18 @@ def conf_dir() -> Path:
     return packaged if packaged.is_dir() else package.parent / "conf"
 
 
+class SweepStopped(HpexpError):
+    """Hydra could not write a job's files (a full disk): the sweep stops, what finished is
+    kept, and resume runs the rest (a job on a full disk could not store its rows either)."""
+
+    def __init__(self, sweep_dir: Path, exc: OSError) -> None:
+        super().__init__(
+            f"the sweep stopped: cannot write in '{sweep_dir}' ({exc.strerror or exc}); the jobs "
+            "that finished kept their results; make room, then run the same command with "
+            "resume=true for the rest"
+        )
+
+
 class SweepDirInUse(HpexpError):
     """A sweep dir that another hpexp process holds: refused before Hydra writes there."""
 
@@ -278,17 +290,24 @@ def _locked_sweep(
         hydra.multirun(CONFIG_NAME, JobFunction(report), overrides)
     except (KeyboardInterrupt, Terminated):
         handled()
-        try:
-            _finish_sweep(config, sweep_dir, report)
-        except Exception as error:  # the interrupt's exit and line come first
-            print(
-                f"hpexp: warning: the finished jobs were not summarised: {error!r}", file=sys.stderr
-            )
+        _finish_stopped_sweep(config, sweep_dir, report)
         raise
+    except OSError as exc:
+        _finish_stopped_sweep(config, sweep_dir, report)
+        raise SweepStopped(sweep_dir, exc) from exc
     else:
         _finish_sweep(config, sweep_dir, report)
     finally:
         lock.release()
+
+
+def _finish_stopped_sweep(config: "DictConfig", sweep_dir: Path, report: RunReport) -> None:
+    """The finished jobs of a sweep that stopped, summarised if that can still be done: the
+    reason it stopped is the line that matters."""
+    try:
+        _finish_sweep(config, sweep_dir, report)
+    except Exception as error:
+        print(f"hpexp: warning: the finished jobs were not summarised: {error!r}", file=sys.stderr)
 
 
 def _locked(sweep_dir: Path) -> Any:

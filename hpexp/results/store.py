@@ -84,14 +84,21 @@ def write_job_results(rows: list[dict[str, Any]], path: Path) -> pd.DataFrame:
         write_atomic(frame, path)
         return frame
     except Exception as exc:
-        saved = _save_as_json_lines(rows, path.with_name(f"{path.name}.rows.jsonl"))
+        failed = f"could not write {path} ({one_line(exc)})"
+        try:
+            saved = _save_as_json_lines(rows, path.with_name(f"{path.name}.rows.jsonl"))
+        except OSError as also:
+            raise ResultsNotWritten(
+                f"{failed}; the job's {len(rows)} rows are lost: they could not be saved as "
+                f"JSON lines either ({one_line(also)})"
+            ) from exc
         raise ResultsNotWritten(
-            f"could not write {path} ({one_line(exc)}); the job's {len(rows)} rows are in "
-            f"{saved} (JSON, one row per line)"
+            f"{failed}; the job's {len(rows)} rows are in {saved} (JSON, one row per line)"
         ) from exc
 
 
 def _save_as_json_lines(rows: list[dict[str, Any]], path: Path) -> Path:
+    """Beside ``path``, else in the temporary dir (a job dir that went read-only)."""
     text = "".join(json.dumps(row, default=str) + "\n" for row in rows)
     try:
         path.write_text(text)

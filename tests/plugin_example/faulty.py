@@ -4,6 +4,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from hpexp.core.errors import require_choice
 
 FAILURES = (
     "none", "raise", "kill_worker", "wrong", "hang", "swallow_interrupts", "unwritable", "exit",
-    "interrupt"
+    "interrupt", "readonly_job_dir"
 )  # fmt: skip
 
 
@@ -23,6 +24,8 @@ class Faulty(Workload):
 
     ``unless_exists``: a path; once it exists the workload behaves (to test resume).
     ``unwritable``: a metric no parquet column can hold (an integer beyond int64).
+    ``readonly_job_dir``: the job's dir is bind-mounted read-only after the runs (root only;
+    the test unmounts it), as a disk remounted read-only mid-sweep is.
     ``swallow_interrupts``: each task's sleep happens inside a garbage-collection callback,
     where Python drops any exception (dask's gc hook swallowed a Ctrl-C this way).
     """
@@ -72,6 +75,14 @@ class Faulty(Workload):
         return task
 
     def reduce(self, results: list[Any]) -> Outcome:
+        if self.failure() == "readonly_job_dir":
+            from hydra.core.hydra_config import HydraConfig
+
+            job_dir = HydraConfig.get().runtime.output_dir
+            mounted = subprocess.run(["mountpoint", "-q", job_dir]).returncode == 0
+            if not mounted:  # once: reduce runs after every repeat
+                subprocess.run(["mount", "--bind", job_dir, job_dir], check=True)
+                subprocess.run(["mount", "-o", "remount,ro,bind", job_dir], check=True)
         wrong = self.failure() == "wrong"
         huge = 2**70 if self.failure() == "unwritable" else 0
         return Outcome(
