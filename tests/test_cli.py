@@ -88,7 +88,7 @@ BAD_INPUTS = [
         "unknown workload 'nope' (available: counter, crawl, eventloop, hashsave, julia, pi, "
         "prime_check, primes, shared_array)",
     ),
-    (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer >= 1)"),
+    (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer from 1 to 65536)"),
     (["workers=abc"], "invalid value for 'workers': 'abc' (allowed: an integer)"),
     (["workers=2.5"], "invalid value for 'workers': 2.5 (allowed: an integer)"),
     (["repeats=0"], "invalid value for 'repeats': 0 (allowed: an integer >= 1)"),
@@ -194,6 +194,43 @@ BAD_INPUTS = [
         "invalid value for 'workload.numbers': 'abc' (allowed: a non-empty list of integers >= 0)",
     ),
     (
+        ["workload=crawl", "workload.url=http://"],
+        "invalid value for 'workload.url': 'http://' (allowed: null (the embedded server)",
+    ),
+    (
+        ["workload=crawl", "workload.url=http://127.0.0.1:99999"],
+        "invalid value for 'workload.url': 'http://127.0.0.1:99999' (allowed: null",
+    ),
+    (
+        ["executor=dask", "executor.address=tcp://999.1.1.1:1"],
+        "invalid value for 'executor.address': 'tcp://999.1.1.1:1' "
+        "(allowed: null | tcp://HOST:PORT)",
+    ),
+    (
+        ["workload=shared_array", "workload.size=9223372036854775807"],
+        "invalid value for 'workload.size': 9223372036854775807 (allowed: an integer from 1 to ",
+    ),
+    (
+        ["workload.chunks=1000000000"],
+        "invalid value for 'workload.chunks': 1000000000 (allowed: an integer from 1 to 10000000)",
+    ),
+    (
+        ["workers=10000000"],
+        "invalid value for 'workers': 10000000 (allowed: an integer from 1 to 65536)",
+    ),
+    (["report=2"], "invalid value for 'report': '2' (allowed: true | false)"),
+    (["resume=yes", "-m"], "invalid value for 'resume': 'yes' (allowed: true | false)"),
+    (
+        ["workers=${nonexistent}"],
+        "invalid value for 'workers': '${nonexistent}' (allowed: a plain value (put an "
+        "interpolation in a config file))",
+    ),
+    (
+        ["executor=null"],
+        "invalid value for 'executor': 'null' (allowed: the name of a config in the 'executor' "
+        "group)",
+    ),
+    (
         ["workload=crawl", "workload.url=not-a-url"],
         "invalid value for 'workload.url': 'not-a-url' "
         "(allowed: null (the embedded server) | a base URL like http://host:port)",
@@ -212,6 +249,17 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     assert sorted(tmp_path.iterdir()) == [], "not even an empty results dir"
 
 
+def test_a_broken_yaml_in_a_config_dir_is_one_line_naming_the_file(tmp_path):
+    (tmp_path / "mine" / "executor").mkdir(parents=True)
+    broken = tmp_path / "mine" / "executor" / "broken.yaml"
+    broken.write_text("method: [map\nchunksize: 1\n")
+    result = run_cli("--config-dir", str(tmp_path / "mine"), "executor=broken", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"hpexp: cannot read config file '{broken}': ")
+    assert result.stderr.strip().endswith("(line 2, column 10)")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_overrides_may_come_after_the_flags(tmp_path):
     result = run_cli(
         "workload.samples=1000", "-m", "repeats=1", "warmup=0", "report=false", cwd=tmp_path
@@ -224,7 +272,7 @@ def test_a_refused_job_in_a_sweep_keeps_the_valid_jobs(tmp_path):
     result = run_cli("executor=threads", "workers=2,0", *SMALL, "-m", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "hpexp: invalid value for 'workers': 0 (allowed: an integer >= 1)"
+        "hpexp: invalid value for 'workers': 0 (allowed: an integer from 1 to 65536)"
     )
     df = hpexp.load_results(tmp_path / "results")
     assert list(df["workers"].unique()) == [2]
@@ -235,7 +283,8 @@ def test_full_error_env_shows_the_traceback(tmp_path):
     assert result.returncode != 0
     assert "Traceback (most recent call last)" in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "hpexp.core.errors.ConfigError: invalid value for 'workers': 0 (allowed: an integer >= 1)"
+        "hpexp.core.errors.ConfigError: invalid value for 'workers': 0 "
+        "(allowed: an integer from 1 to 65536)"
     )
 
 

@@ -19,7 +19,7 @@ SWEEP = [
     "workers=1,2,0",
     "repeats=3",
 ]
-REFUSED = "hpexp: invalid value for 'workers': 0 (allowed: an integer >= 1)"
+REFUSED = "hpexp: invalid value for 'workers': 0 (allowed: an integer from 1 to 65536)"
 LAUNCHERS = ["basic", "joblib", "submitit_local"]
 
 

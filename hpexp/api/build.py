@@ -30,6 +30,11 @@ from hpexp.core.trials import Job, run_trials
 from hpexp.core.workload import Workload
 from hpexp.results.rows import build_rows, parameters
 
+#: more workers than a sweep can mean: ten million were accepted and spent minutes starting
+#: threads before a line was printed (greenlets and event-loop tasks by the ten thousand are
+#: the book's own experiments, so the bound is far above them)
+MAX_WORKERS = 65536
+
 #: the top-level keys of the schema: a ``+key=value`` that adds any other is refused
 TOP_LEVEL_KEYS = {f.name for f in fields(HpexpConfig)} - {"defaults"}
 
@@ -115,7 +120,7 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
     if unknown:
         raise Refused(unknown[0], unknown_top_level_key(unknown[0], cfg, sorted(TOP_LEVEL_KEYS)))
-    workers = require_int("workers", cfg.workers, 1)
+    workers = require_int("workers", cfg.workers, 1, MAX_WORKERS)
     repeats = require_int("repeats", cfg.repeats, 1)
     warmup = require_int("warmup", cfg.warmup, 0)
     seed = require_int("seed", cfg.seed, 0)

@@ -6,6 +6,7 @@ Each message names the key and what it accepts, in the same shape as :class:`Con
 import difflib
 import re
 
+import yaml
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
@@ -15,7 +16,18 @@ _TYPE_NAMES = {"Integer": "an integer", "Float": "a number", "Boolean": "true | 
 
 
 def is_hydra_error(exc: BaseException) -> bool:
-    return isinstance(exc, HydraException | OmegaConfBaseException)
+    """Raised by Hydra, OmegaConf, or the YAML parser they read a config file with."""
+    return isinstance(exc, HydraException | OmegaConfBaseException | yaml.YAMLError)
+
+
+def _yaml_error(exc: yaml.YAMLError) -> str:
+    """``cannot read config file PATH: what (line L, column C)``."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or _first_line(exc)
+    if mark is None:
+        return f"cannot read a config file: {problem}"
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    return f"cannot read config file '{mark.name}': {problem} ({where})"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -82,6 +94,8 @@ def _group_and_option(path: str) -> str:
 
 def describe_hydra_error(exc: BaseException) -> str:
     """A one-line description of a Hydra or OmegaConf error raised while composing the config."""
+    if isinstance(exc, yaml.YAMLError):
+        return _yaml_error(exc)
     if isinstance(exc, MissingConfigException) and exc.options:
         options = ", ".join(exc.options)
         missing = exc.missing_cfg_file or ""

@@ -12,10 +12,12 @@ and a path that leaves the config dirs (``+experiment=../../x``) or the job's di
 """
 
 import re
+from dataclasses import fields
 from pathlib import PurePosixPath
 
 from hpexp.api.hydra_errors import cannot_delete
 from hpexp.api.rounds import check_no_round
+from hpexp.api.schema import HpexpConfig
 from hpexp.core.errors import ConfigError, Refused
 
 #: subtrees of Hydra's own config whose values name code that Hydra runs
@@ -26,8 +28,11 @@ _ENVIRONMENT_SUBTREES = ("hydra.job.env_set", "hydra.job.env_copy")
 _PLUGIN_TARGETS = ("workload._target_", "executor._target_")
 #: a dict value with a ``_target_`` key: ``hydra.launcher={_target_:...}``
 _HOLDS_TARGET = re.compile(r"[{,]\s*['\"]?_target_['\"]?\s*:")
-#: top-level keys whose value is a path of the user's, not a config's name
-_PATH_KEYS = ("results_dir",)
+#: top-level switches: OmegaConf would read ``report=2`` or ``resume=yes`` as true
+_BOOL_KEYS = {f.name for f in fields(HpexpConfig) if f.type is bool}
+_BOOLS = ("true", "false")
+#: the top-level keys that hold values, not a config group's choice
+_VALUE_KEYS = {f.name for f in fields(HpexpConfig)} - {"workload", "executor", "defaults"}
 
 
 def _within(name: str, subtrees: tuple[str, ...]) -> bool:
@@ -35,18 +40,29 @@ def _within(name: str, subtrees: tuple[str, ...]) -> bool:
     return any(name == t or name.startswith(f"{t}.") or t.startswith(f"{name}.") for t in subtrees)
 
 
+def _items(value: str) -> list[str]:
+    """A value's items: one, or a sweep's (``a,b``), unquoted and lower-case."""
+    return [item.strip().strip("'\"").lower() for item in value.strip("[]()").split(",")]
+
+
 def _leaves(value: str) -> bool:
     """``value`` (or one of a sweep's values) is an absolute path or climbs with ``..``."""
-    for item in value.strip("[]()").split(","):
-        path = PurePosixPath(item.strip().strip("'\""))
-        if path.is_absolute() or ".." in path.parts:
-            return True
-    return False
+    return any(
+        PurePosixPath(item).is_absolute() or ".." in PurePosixPath(item).parts
+        for item in _items(value)
+    )
 
 
-def _check_path(name: str, value: str) -> None:
-    """A config's name stays in its group, and Hydra's copies of the config in the job dir."""
-    names_a_config = "." not in name and name not in _PATH_KEYS
+def _check_value(name: str, value: str) -> None:
+    """A switch is true or false; a group's choice names a config in it; Hydra's copies of
+    the config stay in the job dir; no interpolation (``${...}``) is resolved from argv."""
+    if "${" in value:
+        raise ConfigError(name, value, "a plain value (put an interpolation in a config file)")
+    if name in _BOOL_KEYS and not set(_items(value)) <= set(_BOOLS):
+        raise ConfigError(name, value, " | ".join(_BOOLS))
+    names_a_config = "." not in name and name not in _VALUE_KEYS
+    if names_a_config and value.strip().lower() in ("null", "~", ""):
+        raise ConfigError(name, value, f"the name of a config in the '{name}' group")
     if (names_a_config or name == "hydra.output_subdir") and _leaves(value):
         where = "its job dir" if name == "hydra.output_subdir" else f"the '{name}' group"
         raise ConfigError(name, value, f"a name inside {where} (no '..', no leading '/')")
@@ -65,7 +81,7 @@ def check_overrides(overrides: list[str]) -> None:
                 "results_dir", value, "a directory path, relative to the cwd or absolute"
             )
         if equals:
-            _check_path(name, value)
+            _check_value(name, value)
         in_hydra = name.split(".")[0].split("/")[0] == "hydra"
         names_code = name.endswith("._target_") or name == "_target_"
         names_code |= in_hydra and _HOLDS_TARGET.search(value) is not None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from hpexp.core.addresses import host_and_port_ok
 from hpexp.core.errors import ConfigError, HpexpError, require_seconds
 
 if TYPE_CHECKING:
@@ -33,15 +34,9 @@ def check_address(address: Any) -> str | None:
     if not isinstance(address, str):
         raise ConfigError("address", address, ADDRESS_FORM)
     parts = urlsplit(address)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
     if (
         parts.scheme != "tcp"
-        or not parts.hostname
-        or port is None
-        or not 0 < port < 65536
+        or not host_and_port_ok(parts, port_required=True)
         or parts.path
         or parts.query
         or parts.fragment

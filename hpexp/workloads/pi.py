@@ -43,11 +43,12 @@ class MonteCarloPi(Workload):
     def __init__(self, samples: int, impl: str, chunks: int | None):
         self.samples = require_int("samples", samples, 1)
         self.impl = kernels.require_impl("impl", impl)
-        self.chunks = None if chunks is None else require_int("chunks", chunks, 1)
+        # every chunk draws at least one sample: more chunks are tasks that measure nothing
+        self.chunks = None if chunks is None else require_int("chunks", chunks, 1, self.samples)
         self.compile_s = 0.0
 
     def chunk_count(self, workers: int) -> int:
-        return self.chunks or workers
+        return self.chunks or min(workers, self.samples)
 
     def describe(self, workers: int) -> dict[str, Any]:
         return {"chunks": self.chunk_count(workers)}

@@ -10,6 +10,7 @@ Element ``i`` is ``i / 2``, so the checksum is known exactly: ``size (size - 1) 
 """
 
 import itertools
+import os
 from dataclasses import dataclass
 from multiprocessing import RawArray, resource_tracker, shared_memory
 from typing import Any
@@ -22,6 +23,11 @@ from hpexp.core.workload import Outcome, Workload
 
 SHARES = ("pickle", "shared_memory", "rawarray")
 ITEM_BYTES = 8
+
+
+def memory_items() -> int:
+    """The most floats this machine's memory holds: a bigger array fails only once allocated."""
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // ITEM_BYTES
 
 
 def fill(out: np.ndarray, start: int) -> None:
@@ -61,9 +67,9 @@ class SharedArray(Workload):
     libraries = ("numpy",)
 
     def __init__(self, size: int, share: str, chunks: int | None):
-        self.size = require_int("size", size, 1)
+        self.size = require_int("size", size, 1, memory_items())
         self.share = require_choice("share", share, SHARES)
-        self.chunks = None if chunks is None else require_int("chunks", chunks, 1)
+        self.chunks = None if chunks is None else require_int("chunks", chunks, 1, self.size)
         self._memory: shared_memory.SharedMemory | None = None
         self._block: SharedBlock | None = None
 

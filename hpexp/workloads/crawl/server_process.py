@@ -8,7 +8,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
+from hpexp.core.addresses import host_and_port_ok
 from hpexp.core.errors import ConfigError
 from hpexp.core.processes import stop_child
 
@@ -21,7 +23,11 @@ def require_server_url(url: object) -> str | None:
     """A workload's ``url``: None (start the embedded server) or a base URL, without its ``/``."""
     if url is None:
         return None
-    if not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+    if not (
+        isinstance(url, str)
+        and url.startswith(("http://", "https://"))
+        and host_and_port_ok(urlsplit(url), port_required=False)
+    ):
         raise ConfigError(
             "url", url, "null (the embedded server) | a base URL like http://host:port"
         )
