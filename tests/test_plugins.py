@@ -81,3 +81,48 @@ def test_user_target_that_does_not_import_is_refused(user_project):
     assert result.returncode == 2
     assert result.stderr.startswith("hpexp: invalid value for 'workload._target_': 'sleepy.Nope'")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_workload_without_arun_on_an_event_loop_is_said_to_run_inline(user_project):
+    """The README's example has no ``arun``: asyncio runs its naps one after another, and the
+    row and a warning say so instead of a silent 1.00x."""
+    result = run_cli(
+        f"hydra.searchpath=[file://{user_project / 'conf'}]",
+        "workload=sleepy",
+        "executor=asyncio",
+        "workers=4",
+        "repeats=1",
+        "warmup=0",
+        cwd=user_project,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "hpexp: Sleep has no arun: on asyncio its tasks ran one at a time "
+        "(give it an async def arun to overlap them)"
+    ) in result.stderr.splitlines()
+    (value,) = set(hpexp.load_results(user_project / "results")["executor.arun"])
+    assert value == "inline"
+
+
+def test_a_workload_with_arun_is_awaited(user_project):
+    (user_project / "awaited.py").write_text(
+        "import asyncio\n\nfrom sleepy import Sleep\n\n\n"
+        "class AwaitedSleep(Sleep):\n"
+        "    async def arun(self, task):\n"
+        "        await asyncio.sleep(task)\n"
+        "        return task\n"
+    )
+    result = run_cli(
+        f"hydra.searchpath=[file://{user_project / 'conf'}]",
+        "workload=sleepy",
+        "workload._target_=awaited.AwaitedSleep",
+        "executor=tornado",
+        "workers=4",
+        "repeats=1",
+        "warmup=0",
+        cwd=user_project,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "has no arun" not in result.stderr
+    (value,) = set(hpexp.load_results(user_project / "results")["executor.arun"])
+    assert value == "awaited"

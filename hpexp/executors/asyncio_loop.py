@@ -1,14 +1,13 @@
 """An asyncio event loop: one thread, many requests in flight, the book's chapter 8 model."""
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from hpexp.core.errors import ConfigError, require_choice
 from hpexp.core.executor import BatchExecutor, started
 from hpexp.core.model import Model
-from hpexp.core.workload import Workload
-from hpexp.executors.bounded import bounded_map
+from hpexp.executors.bounded import AwaitsArun, bounded_map
 
 #: the event loops this executor runs
 LOOPS = ("asyncio", "uvloop")
@@ -31,7 +30,7 @@ def _require_uvloop() -> None:
         raise ConfigError("loop", "uvloop", f"asyncio ({UVLOOP_HINT})") from None
 
 
-class AsyncioExecutor(BatchExecutor):
+class AsyncioExecutor(AwaitsArun, BatchExecutor):
     """A fresh event loop per job, in ``self.loop``, run from the calling thread.
 
     The generic path awaits ``workload.arun`` over the tasks with at most ``workers`` in flight
@@ -55,7 +54,7 @@ class AsyncioExecutor(BatchExecutor):
         self.loop = new_event_loop(self.loop_kind)
 
     def settings(self, task_count: int) -> dict[str, Any]:
-        return {"loop": self.loop_kind, "max_in_flight": self.workers}
+        return {"loop": self.loop_kind, "max_in_flight": self.workers, "arun": self.arun}
 
     def run_batch(
         self, fn: Callable[..., Any], items: list[tuple[Any, ...]], timeout: float | None
@@ -64,9 +63,6 @@ class AsyncioExecutor(BatchExecutor):
         return loop.run_until_complete(
             asyncio.wait_for(bounded_map(fn, items, self.workers), timeout)
         )
-
-    def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
-        return list(self.map(workload.arun, tasks))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self.loop is None:

@@ -1,9 +1,39 @@
-"""Await a function over many argument tuples with a cap on how many are in flight at once."""
+"""The event-loop executors' generic path: ``workload.arun`` over the tasks, a cap on how many
+are in flight at once."""
 
 import asyncio
 import inspect
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
+
+from hpexp.core.workload import Workload
+
+
+class NoOverlap(UserWarning):
+    """A workload without ``arun`` on an event loop: its tasks run one at a time."""
+
+
+class AwaitsArun:
+    """``run_tasks`` for an executor whose loop awaits ``workload.arun``; ``arun`` records
+    (as ``executor.arun``) whether the tasks could overlap: ``awaited`` (the workload's own
+    coroutine) or ``inline`` (``Workload.arun``'s default calls ``run``, which never yields)."""
+
+    model: Any
+    map: Callable[..., Iterator[Any]]  # the executor's own (concurrent.futures.Executor.map)
+    arun: str | None = None
+
+    def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
+        inline = type(workload).arun is Workload.arun
+        self.arun = "inline" if inline else "awaited"
+        if inline:
+            warnings.warn(
+                f"hpexp: {type(workload).__name__} has no arun: on {self.model.value} its tasks "
+                "ran one at a time (give it an async def arun to overlap them)",
+                NoOverlap,
+                stacklevel=2,
+            )
+        return list(self.map(workload.arun, tasks))
 
 
 async def bounded_map(fn: Callable[..., Any], items: Iterable[tuple[Any, ...]], limit: int) -> list:

@@ -1,17 +1,16 @@
 """Tornado's IOLoop: the book's other event-loop framework (chapter 8), on asyncio underneath."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from tornado.ioloop import IOLoop
 
 from hpexp.core.executor import BatchExecutor, started
 from hpexp.core.model import Model
-from hpexp.core.workload import Workload
-from hpexp.executors.bounded import bounded_map
+from hpexp.executors.bounded import AwaitsArun, bounded_map
 
 
-class TornadoExecutor(BatchExecutor):
+class TornadoExecutor(AwaitsArun, BatchExecutor):
     """A fresh ``tornado.ioloop.IOLoop`` per job, in ``self.ioloop``, run from the calling thread.
 
     The generic path awaits ``workload.arun`` over the tasks inside ``ioloop.run_sync`` with at
@@ -31,16 +30,13 @@ class TornadoExecutor(BatchExecutor):
         self.ioloop = IOLoop(make_current=False)
 
     def settings(self, task_count: int) -> dict[str, Any]:
-        return {"max_in_flight": self.workers}
+        return {"max_in_flight": self.workers, "arun": self.arun}
 
     def run_batch(
         self, fn: Callable[..., Any], items: list[tuple[Any, ...]], timeout: float | None
     ) -> list[Any]:
         ioloop = started(self.ioloop, self)
         return ioloop.run_sync(lambda: bounded_map(fn, items, self.workers), timeout=timeout)
-
-    def run_tasks(self, workload: Workload, tasks: Sequence[Any]) -> list[Any]:
-        return list(self.map(workload.arun, tasks))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self.ioloop is not None:
