@@ -272,6 +272,41 @@ def test_the_verdict_names_the_fastest_its_spread_and_where_scaling_stops():
     ) == ("No configuration has an ok run.")
 
 
+def test_the_verdict_crowns_a_fastest_at_each_problem_size_not_across_them():
+    """crawl_sweep_quick's verdict used to name its shortest delay as the fastest
+    configuration: a shorter delay is less work, not a faster way to do the same work."""
+    from hpexp.analysis.verdict import by_workload
+
+    problem = {"problem": "workload.requests,workload.delay_ms", "workload.requests": 20}
+    results = frame(
+        runs("threads", 1, [2.0] * 3, workload="crawl", **problem, **{"workload.delay_ms": 100}),
+        runs("threads", 4, [0.5] * 3, workload="crawl", **problem, **{"workload.delay_ms": 100}),
+        runs("asyncio", 4, [0.6] * 3, workload="crawl", **problem, **{"workload.delay_ms": 100}),
+        runs("threads", 1, [0.4] * 3, workload="crawl", **problem, **{"workload.delay_ms": 20}),
+        runs("asyncio", 4, [0.12] * 3, workload="crawl", **problem, **{"workload.delay_ms": 20}),
+    )
+    (part,) = by_workload(results)
+    first, second = part.verdict.split(" At ")
+    assert first.startswith("At workload.delay_ms=20: Fastest: asyncio, 4 workers, median 0.120 s")
+    assert second.startswith("workload.delay_ms=100: Fastest: threads, 4 workers, median 0.500 s")
+    assert "speedup: 4.00x at 4 workers (threads" in second
+
+
+def test_the_verdict_names_the_configurations_tied_with_the_fastest():
+    from hpexp.analysis.verdict import verdict
+
+    tied = frame(
+        runs("pool", 2, [1.00, 1.02, 0.98, 1.01, 0.99, 1.03]),
+        runs("threads", 2, [1.01, 1.03, 0.99, 1.02, 1.00, 1.04]),
+        runs("serial", 1, [2.0, 2.1, 1.9, 2.0, 2.05, 1.95]),
+    )
+    said = verdict(hpexp.summarize(tied), CpuLimit(2))
+    assert "Tied with it within their 95% intervals: threads, 2 workers." in said
+    assert "serial" not in said.split("Tied with it")[1].split(".")[0]
+    apart = frame(runs("pool", 2, [1.0] * 6), runs("serial", 1, [2.0] * 6))
+    assert "Tied" not in verdict(hpexp.summarize(apart), CpuLimit(2))
+
+
 def test_tables_show_what_varies_and_no_empty_interval_column():
     from hpexp.analysis.tables import overrides_that_vary, readable, split_overrides
 

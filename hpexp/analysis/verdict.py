@@ -1,6 +1,7 @@
 """The answer a sweep was run for, in one or two sentences computed from its summary: which
 configuration is fastest and how sure that is, how far it scales, and where scaling stops."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -115,18 +116,49 @@ def _contention(measured: pd.DataFrame, best: pd.Series, keys: list[str]) -> str
     return text
 
 
-def verdict(summary: pd.DataFrame, limit: CpuLimit) -> str:
-    """One workload's summary (from :func:`hpexp.analysis.stats.summarize`) in words."""
-    measured = summary.dropna(subset=["median_s"])
-    if measured.empty:
-        return "No configuration has an ok run."
-    keys = key_columns(summary)
+def _ties(measured: pd.DataFrame, best: pd.Series, keys: list[str]) -> str:
+    """The configurations whose median's 95% interval overlaps the fastest one's: no winner
+    among them can be named from these runs."""
+    if pd.isna(best["ci_high_s"]):
+        return ""
+    tied = measured[(measured.index != best.name) & (measured["ci_low_s"] <= best["ci_high_s"])]
+    if tied.empty:
+        return ""
+    named = "; ".join(_name(row, keys) for _, row in tied.head(NAMED).iterrows())
+    more = f"; and {len(tied) - NAMED} more" if len(tied) > NAMED else ""
+    return f" Tied with it within their 95% intervals: {named}{more}."
+
+
+def _fastest(measured: pd.DataFrame, keys: list[str]) -> tuple[str, pd.Series]:
     best = measured.loc[measured["median_s"].idxmin()]
     text = f"Fastest: {_name(best, keys)}, median {seconds(best['median_s'])} s ({_spread(best)})."
     if best["n"] < 2:
         text += " One run says nothing about its spread: measure it with repeats >= 2."
     elif best["unreliable"]:
         text += " Its runs vary by more than 10%: repeat on a quieter machine before trusting it."
+    return text + _ties(measured, best, keys), best
+
+
+def verdict(summary: pd.DataFrame, limit: CpuLimit, problem: Sequence[str] = ()) -> str:
+    """One workload's summary (from :func:`hpexp.analysis.stats.summarize`) in words: at each
+    value of the ``problem`` parameters it sweeps (a delay, a size), its own fastest
+    configuration and scaling, since a smaller problem is not a faster way to solve one."""
+    measured = summary.dropna(subset=["median_s"])
+    if measured.empty:
+        return "No configuration has an ok run."
+    keys = key_columns(summary)
+    swept = [k for k in problem if k in keys]
+    if not swept:
+        return _one_problem(measured, keys, limit)
+    texts, within = [], [k for k in keys if k not in swept]
+    for values, part in measured.groupby(swept, sort=True, dropna=False):
+        at = ", ".join(f"{k}={v}" for k, v in zip(swept, values, strict=True))
+        texts.append(f"At {at}: {_one_problem(part, within, limit)}")
+    return " ".join(texts)
+
+
+def _one_problem(measured: pd.DataFrame, keys: list[str], limit: CpuLimit) -> str:
+    text, best = _fastest(measured, keys)
     return text + _contention(measured, best, keys) + _scaling(measured, keys, limit)
 
 
@@ -142,13 +174,20 @@ class WorkloadResults:
     verdict: str
 
 
+def problem_of(rows: pd.DataFrame) -> list[str]:
+    """The problem parameters the rows' workload declared (``Workload.problem``)."""
+    if "problem" not in rows:
+        return []
+    declared = rows["problem"].dropna()
+    return [name for name in str(declared.iloc[0]).split(",") if name] if len(declared) else []
+
+
 def by_workload(frame: pd.DataFrame) -> list[WorkloadResults]:
     """``frame`` split by workload, in the order the workloads first appear."""
     parts = []
     for workload in dict.fromkeys(frame["workload"]):
         rows = frame[frame["workload"] == workload]
         summary = summarize(rows)
-        parts.append(
-            WorkloadResults(str(workload), rows, summary, verdict(summary, cpu_limit_of(rows)))
-        )
+        said = verdict(summary, cpu_limit_of(rows), problem_of(rows))
+        parts.append(WorkloadResults(str(workload), rows, summary, said))
     return parts

@@ -140,6 +140,7 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
         "warmup": warmup,
         "repeats": repeats,
         "rounds": plan_of(cfg).rounds,
+        "problem": ",".join(f"workload.{name}" for name in workload.problem),
         "trial_timeout_s": trial_timeout_s,
         "quiet_wait_s": quiet_wait_s,
         **machine(),

@@ -36,6 +36,10 @@ class Workload(ABC):
 
     #: distributions whose versions are recorded as ``version.<name>`` columns
     libraries: ClassVar[tuple[str, ...]] = ()
+    #: the parameters that set the problem itself (a size, a delay), not how it is solved (an
+    #: impl, a chunking): a verdict crowns the fastest configuration at each of their values,
+    #: since a shorter delay or a smaller grid is not a faster way to do the same work
+    problem: ClassVar[tuple[str, ...]] = ()
 
     def prepare(self) -> None:
         """Start what the work needs (e.g. a server); not timed."""

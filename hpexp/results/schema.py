@@ -64,6 +64,8 @@ COLUMNS = (
     Column("seed", "Int64", Kind.parameter, required=False),
     Column("warmup", "Int64", Kind.parameter, required=False),
     Column("repeats", "Int64", Kind.run, required=False),
+    #: the workload's problem parameters (``Workload.problem``), comma-separated column names
+    Column("problem", "string", Kind.run, required=False),
     Column("rounds", "Int64", Kind.run, required=False),
     Column("trial_timeout_s", "float64", Kind.run, required=False),
     Column("quiet_wait_s", "float64", Kind.run, required=False),

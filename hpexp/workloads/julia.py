@@ -59,6 +59,7 @@ class JuliaRows:
 class JuliaSet(Workload):
     """The Julia set of ``width`` x ``width`` points, ``max_iterations`` deep, by ``impl``."""
 
+    problem = ("width", "max_iterations")
     libraries = ("numpy", "numba")
 
     def __init__(

@@ -38,6 +38,7 @@ def standard_error(samples: int) -> float:
 class MonteCarloPi(Workload):
     """Estimate pi from ``samples`` random points, split into ``chunks`` independent tasks."""
 
+    problem = ("samples",)
     libraries = ("numpy",)
 
     def __init__(self, samples: int, impl: str, chunks: int | None):

@@ -47,6 +47,8 @@ def primes_between(start: int, stop: int) -> int:
 class Primes(Workload):
     """``count`` numbers from ``start``, one task each; ``primes_found`` is checked exactly."""
 
+    problem = ("start", "count")
+
     def __init__(self, start: int, count: int) -> None:
         self.start = require_int("start", start, 0)
         self.count = require_int("count", count, 1)

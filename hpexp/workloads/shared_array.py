@@ -64,6 +64,7 @@ def view(block: SharedBlock) -> np.ndarray:
 class SharedArray(Workload):
     """``size`` floats in ``chunks`` slices (null = workers), moved as ``share`` says."""
 
+    problem = ("size",)
     libraries = ("numpy",)
 
     def __init__(self, size: int, share: str, chunks: int | None):

@@ -27,6 +27,7 @@ STORES = ("file", "value", "rawvalue", "manager", "redis")
 class Counter(Workload):
     """``increments`` additions per task, one task per worker, on the counter in ``store``."""
 
+    problem = ("increments",)
     libraries = ("fasteners", "redis")
 
     def __init__(

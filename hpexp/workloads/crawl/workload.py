@@ -40,6 +40,7 @@ class Crawl(Workload):
     in :meth:`close`; a URL uses a server already running there.
     """
 
+    problem = ("requests", "delay_ms")
     libraries = ("aiohttp", "requests", "tornado")
 
     def __init__(

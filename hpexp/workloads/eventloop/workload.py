@@ -56,6 +56,8 @@ def chain_targets(total: int, chains: int) -> list[int]:
 class HelloWorldLoop(Workload):
     """``callbacks`` hello/world calls over ``chains`` chains, in ``style`` callback or future."""
 
+    problem = ("callbacks",)
+
     def __init__(self, callbacks: int | None, chains: int, style: str):
         self.chains = require_int("chains", chains, 1)
         self.callbacks = None if callbacks is None else require_int("callbacks", callbacks, 1)

@@ -51,6 +51,7 @@ class HashSave(Workload):
     ``{"result": <body>}``.
     """
 
+    problem = ("tasks", "difficulty", "delay_ms")
     libraries = ("bcrypt", "aiohttp", "requests", "tornado", "urllib3")
 
     def __init__(

@@ -78,6 +78,7 @@ def split(index: int, n: int, parts: int) -> list[FactorRange]:
 class PrimeCheck(Workload):
     """Each of ``numbers`` checked by ``workers`` ranges at once, told to stop through ``flag``."""
 
+    problem = ("numbers",)
     libraries = ("redis",)
 
     def __init__(
