@@ -10,7 +10,7 @@ Prints (medians over interleaved rounds), each with target <= 1.05:
     ``gevent.monkey.patch_all()`` and fetches with ``urllib.request`` on a
     ``gevent.pool.Pool(concurrency)``;
   * hpexp tornado wall / a hand-written ``AsyncHTTPClient(max_clients=concurrency)`` crawler's;
-  * each one's efficiency = ideal / wall, ideal = requests x delay / concurrency;
+  * each one's ideal fraction = ideal / wall, ideal = requests x delay / concurrency;
   * the server's capacity: requests/s at delay 0 (aiohttp client, same concurrency). When a
     crawl needs more than that (concurrency / delay), the server, not the client, is the limit.
 ``--check`` exits 1 when a target is missed.
@@ -197,7 +197,7 @@ def main() -> None:
     print(f"{n} requests, {delay} ms, concurrency {workers}, {args.rounds} interleaved rounds")
     print(f"  ideal wall (requests x delay / concurrency): {ideal:.4f} s")
     for name, value in medians.items():
-        print(f"  {name:<14} median {value:.4f} s   efficiency {ideal / value:.3f}")
+        print(f"  {name:<14} median {value:.4f} s   ideal fraction {ideal / value:.3f}")
     needed = workers / (delay / 1000) if delay else float("inf")
     print(
         f"server capacity at delay 0: {capacity:.0f} requests/s (this crawl needs {needed:.0f}/s)"

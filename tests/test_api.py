@@ -55,7 +55,7 @@ def test_a_sweep_from_python_gives_the_rows_the_command_line_gives(tmp_path):
     assert (from_api["status"] == "ok").all()
     assert (from_cli["status"] == "ok").all()
     keys = ["job", "executor", "workers", "repeat"]
-    measured = {"max_rss_mb", "throughput", "efficiency"}
+    measured = {"max_rss_mb", "throughput", "ideal_fraction"}
     same = [c for c in from_api.columns if c not in PER_SWEEP | measured and not c.endswith("_s")]
     pd.testing.assert_frame_equal(
         from_api.sort_values(keys, ignore_index=True)[same],

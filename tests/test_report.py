@@ -250,6 +250,14 @@ def test_kernel_figures_show_speedup_over_python_and_scaling_per_impl(tmp_path):
     assert threads_curves == [*(f"impl {impl}" for impl in sorted(IMPLS)), "ideal"]
     paths = {path.name for path in write_plots(frame, summary, tmp_path)}
     assert {"impl_speedup_julia.png", "impl_scaling_julia.png"} <= paths
+    # 10 impl x executor curves are more than one axis tells apart: a panel per executor
+    times = time_vs_workers(summary, "julia")
+    assert [panel.get_title() for panel in times.axes] == ["serial", "threads"]
+    labels = [line.get_label() for line in times.axes[0].get_lines() if line.get_marker() == "o"]
+    assert labels == [f"impl {impl}" for impl in sorted(IMPLS)]
+    few = summary[summary["workload.impl"].isin(["python", "numpy"])]
+    (one_axis,) = time_vs_workers(few, "julia").axes
+    assert len([line for line in one_axis.get_lines() if line.get_marker() == "o"]) == 4
 
 
 @pytest.fixture(scope="module")

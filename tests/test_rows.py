@@ -10,7 +10,7 @@ WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = datetime(2026, 1, 1, 0, 0, 2, tzinfo=UTC)
 
 
-def test_a_measured_row_derives_throughput_and_efficiency():
+def test_a_measured_row_derives_throughput_and_ideal_fraction():
     trial = Trial(
         repeat=1, started_at=WHEN, setup_s=0.5, wall_s=2.0, cpu_s=1.5, max_rss_mb=100.0,
         foreign_cpu_s=0.25, throttled_s=0.125, ended_at=LATER, tasks=4, units=10.0,
@@ -37,16 +37,16 @@ def test_a_measured_row_derives_throughput_and_efficiency():
         "throttled_s": 0.125,
         "ended_at": LATER,
         "ideal_s": 1.0,
-        "efficiency": 0.5,
+        "ideal_fraction": 0.5,
         "pi_estimate": 3.14,
     }
 
 
-def test_a_row_without_an_ideal_time_has_no_efficiency():
+def test_a_row_without_an_ideal_time_has_no_ideal_fraction():
     trial = Trial(0, WHEN, 0.1, wall_s=1.0, cpu_s=1.0, max_rss_mb=1.0, tasks=1, units=1.0)
     (row,) = build_rows({}, Trials([trial], {}))
     assert "ideal_s" not in row
-    assert "efficiency" not in row
+    assert "ideal_fraction" not in row
 
 
 def test_a_failed_job_row_holds_only_what_is_known():

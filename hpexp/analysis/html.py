@@ -12,7 +12,7 @@ import pandas as pd
 
 from hpexp.analysis.contention import MIN_TIMED_S, SLOWED, THROTTLED_SHARE
 from hpexp.analysis.plots import write_plots
-from hpexp.analysis.tables import readable, without_empty_columns
+from hpexp.analysis.tables import informative_columns, readable
 from hpexp.analysis.verdict import WorkloadResults
 from hpexp.core.quiet import CONTENDED_CPUS
 
@@ -68,9 +68,8 @@ def environment(frame: pd.DataFrame, commands: list[str]) -> str:
 def section(part: WorkloadResults, out_dir: Path) -> str:
     """One workload's verdict, table and figures (written into ``out_dir``)."""
     plots = write_plots(part.rows, part.summary, out_dir)
-    table = readable(without_empty_columns(part.summary)).to_html(
-        index=False, border=0, classes="summary"
-    )
+    shown = informative_columns(part.summary).drop(columns="workload")  # the heading says it
+    table = readable(shown).to_html(index=False, border=0, classes="summary")
     images = "\n".join(
         f'<figure><img src="{html.escape(p.name)}" alt="{html.escape(p.stem)}"></figure>'
         for p in plots

@@ -19,7 +19,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
-from hpexp.analysis.stats import CpuLimit, cpu_limit_of, key_columns, ok_rows, summarize
+from hpexp.analysis.stats import (
+    SERIAL,
+    CpuLimit,
+    cpu_limit_of,
+    key_columns,
+    ok_rows,
+    summarize,
+)
 
 DELAY = "workload.delay_ms"
 REQUESTS = "workload.requests"
@@ -97,24 +104,57 @@ def _legend_outside(axes: Axes) -> None:
     axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 
 
+#: more curves than this on one axis cannot be told apart (matplotlib cycles 10 colours):
+#: julia_ch7's 15 impl x executor curves get one panel per executor instead
+MAX_CURVES = 8
+
+
+def _panels(rows: pd.DataFrame, title: str) -> tuple[Figure, list[tuple[Axes, pd.DataFrame]]]:
+    """One axis for every curve, or one panel per executor (same y axis) when there are too
+    many curves for one: small multiples, each curve labelled without its executor."""
+    executors = list(dict.fromkeys(rows["executor"]))
+    if len(_series(rows, ("workload", "workers"))) <= MAX_CURVES or len(executors) == 1:
+        figure, axes = _figure()
+        axes.set_title(title)
+        return figure, [(axes, rows)]
+    figure = Figure(figsize=(4.2 * len(executors) + 2.5, 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    panels = figure.subplots(1, len(executors), sharey=True, squeeze=False)[0]
+    figure.suptitle(title)
+    for axes, executor in zip(panels, executors, strict=True):
+        axes.set_title(str(executor))
+    return figure, [
+        (axes, rows[rows["executor"] == executor])
+        for axes, executor in zip(panels, executors, strict=True)
+    ]
+
+
+def _hidden(panels: list[tuple[Axes, pd.DataFrame]]) -> tuple[str, ...]:
+    """What a curve's label need not say: the workload and workers, and the executor its
+    panel's title names."""
+    return ("workload", "workers", *(("executor",) if len(panels) > 1 else ()))
+
+
 def time_vs_workers(summary: pd.DataFrame, workload: str) -> Figure:
     """Median wall time per curve (band: min to max), dashed: ideal scaling from its first point."""
-    figure, axes = _figure()
     rows = summary[summary["workload"] == workload].dropna(subset=["median_s"])
-    for label, curve in _series(rows, ("workload", "workers")):
-        (line,) = axes.plot(curve["workers"], curve["median_s"], marker="o", label=label)
-        axes.fill_between(
-            curve["workers"], curve["min_s"], curve["max_s"], color=line.get_color(), alpha=0.15
-        )
-        first = curve.iloc[0]
-        ideal = first["median_s"] * first["workers"] / curve["workers"]
-        axes.plot(curve["workers"], ideal, linestyle="--", color=line.get_color(), alpha=0.6)
-    _workers_axis(axes, rows["workers"])
-    axes.set_yscale("log")
-    _plain_log_ticks(axes)
-    axes.set_ylabel("median wall time (s)")
-    axes.set_title(f"{workload}: time vs workers (dashed: ideal)")
-    _legend_outside(axes)
+    figure, panels = _panels(rows, f"{workload}: time vs workers (dashed: ideal)")
+    for axes, panel in panels:
+        for label, curve in _series(panel, _hidden(panels)):
+            (line,) = axes.plot(curve["workers"], curve["median_s"], marker="o", label=label)
+            axes.fill_between(
+                curve["workers"], curve["min_s"], curve["max_s"], color=line.get_color(), alpha=0.15
+            )
+            if (curve["executor"] == SERIAL).all():
+                continue  # serial runs its tasks in turn: more workers are no ideal to reach
+            first = curve.iloc[0]
+            ideal = first["median_s"] * first["workers"] / curve["workers"]
+            axes.plot(curve["workers"], ideal, linestyle="--", color=line.get_color(), alpha=0.6)
+        _workers_axis(axes, panel["workers"])
+        axes.set_yscale("log")
+        _plain_log_ticks(axes)
+    panels[0][0].set_ylabel("median wall time (s)")
+    _legend_outside(panels[-1][0])
     return figure
 
 
@@ -131,23 +171,30 @@ def _speedup_curve(axes: Axes, curve: pd.DataFrame, label: str) -> None:
     )
 
 
+def _scaled(summary: pd.DataFrame, workload: str) -> pd.DataFrame:
+    """The configurations with a speedup to draw: serial, which runs its tasks in turn whatever
+    ``workers`` says, has none beyond its own baseline, so it is not drawn against workers."""
+    rows = summary[(summary["workload"] == workload) & (summary["executor"] != SERIAL)]
+    return rows.dropna(subset=["speedup"])
+
+
 def speedup_vs_workers(summary: pd.DataFrame, workload: str, limit: CpuLimit) -> Figure:
     """Speedup over workers=1 of the same curve (error bars: its interval across rounds), the
     ideal y = x, and the CPUs the runs could use."""
-    figure, axes = _figure()
-    rows = summary[summary["workload"] == workload].dropna(subset=["speedup"])
-    for label, curve in _series(rows, ("workload", "workers")):
-        _speedup_curve(axes, curve, label)
+    rows = _scaled(summary, workload)
+    figure, panels = _panels(rows, f"{workload}: speedup vs workers")
     ideal = np.geomspace(1, max(rows["workers"].max(), limit.cpus), 50)
-    axes.plot(ideal, ideal, linestyle="--", color="black", alpha=0.6, label="ideal")
     source = f" ({limit.source})" if limit.source else ""
-    axes.axvline(limit.cpus, color="grey", linestyle=":", label=f"{limit.cpus:g} CPUs{source}")
-    _workers_axis(axes, rows["workers"])
-    axes.set_yscale("log", base=2)
-    axes.yaxis.set_major_formatter(FuncFormatter(_plain))
-    axes.set_ylabel("speedup vs workers=1")
-    axes.set_title(f"{workload}: speedup vs workers")
-    _legend_outside(axes)
+    for axes, panel in panels:
+        for label, curve in _series(panel, _hidden(panels)):
+            _speedup_curve(axes, curve, label)
+        axes.plot(ideal, ideal, linestyle="--", color="black", alpha=0.6, label="ideal")
+        axes.axvline(limit.cpus, color="grey", linestyle=":", label=f"{limit.cpus:g} CPUs{source}")
+        _workers_axis(axes, panel["workers"])
+        axes.set_yscale("log", base=2)
+        axes.yaxis.set_major_formatter(FuncFormatter(_plain))
+    panels[0][0].set_ylabel("speedup vs workers=1")
+    _legend_outside(panels[-1][0])
     return figure
 
 
@@ -329,7 +376,7 @@ def figures_of(frame: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
         name = re.sub(r"[^\w.-]", "_", str(workload))
         if summary.loc[summary["workload"] == workload, "workers"].nunique() > 1:
             figures[f"time_{name}.png"] = time_vs_workers(summary, workload)
-        if summary.loc[summary["workload"] == workload, "speedup"].notna().any():
+        if _scaled(summary, workload)["workers"].nunique() > 1:
             figures[f"speedup_{name}.png"] = speedup_vs_workers(
                 summary, workload, cpu_limit_of(frame)
             )

@@ -129,6 +129,18 @@ def without_empty_columns(table: pd.DataFrame) -> pd.DataFrame:
     return table.loc[:, table.notna().any(axis=0)]
 
 
+#: counts that say something only when one is not zero
+_ZERO_IS_NOTHING = ("errors", "left_out_rounds")
+
+
+def informative_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` without empty columns, nor counts that are zero in every row: a report's
+    table fits its page with what tells its rows apart."""
+    table = without_empty_columns(table)
+    silent = [c for c in _ZERO_IS_NOTHING if c in table and (table[c].fillna(0) == 0).all()]
+    return table.drop(columns=silent)
+
+
 def as_text(table: pd.DataFrame) -> str:
     return readable(table).to_string(index=False) if len(table) else "no results"
 

@@ -41,7 +41,7 @@ def _trial_columns(trial: Trial) -> dict[str, Any]:
         "ended_at": trial.ended_at,
     }
     if trial.ideal_s is not None:
-        columns |= {"ideal_s": trial.ideal_s, "efficiency": trial.ideal_s / trial.wall_s}
+        columns |= {"ideal_s": trial.ideal_s, "ideal_fraction": trial.ideal_s / trial.wall_s}
     return columns | trial.metrics
 
 

@@ -54,7 +54,8 @@ COLUMNS = (
     Column("units", "float64", Kind.measurement),
     Column("throughput", "float64", Kind.measurement),
     Column("ideal_s", "float64", Kind.measurement, required=False),
-    Column("efficiency", "float64", Kind.measurement, required=False),
+    #: ideal_s / wall_s (a summary's ``efficiency`` is speedup / workers: one name, one meaning)
+    Column("ideal_fraction", "float64", Kind.measurement, required=False),
     Column("max_rss_mb", "float64", Kind.measurement),
     Column("foreign_cpu_s", "float64", Kind.measurement),
     #: time a cgroup CPU quota held the run back; empty without a quota
