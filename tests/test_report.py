@@ -14,6 +14,7 @@ import pytest
 
 import hpexp
 from hpexp.analysis.plots import (
+    impl_speedups,
     scaling_per_impl,
     speedup_over_python,
     speedup_vs_workers,
@@ -244,6 +245,11 @@ def test_kernel_figures_show_speedup_over_python_and_scaling_per_impl(tmp_path):
         for impl in in_order
     ]
     assert [bar.get_height() for bar in axes.patches] == pytest.approx(expected)
+    matrix = impl_speedups(summary, "julia")
+    assert list(matrix.index) == in_order
+    assert list(matrix.columns) == ["serial, workers=1", "serial, workers=2", "threads, workers=1",
+                                    "threads, workers=2"]  # fmt: skip
+    assert matrix.to_numpy().T.ravel() == pytest.approx(expected)
     scaling = scaling_per_impl(summary, "julia", CpuLimit(2))
     assert [panel.get_title() for panel in scaling.axes] == ["serial", "threads"]
     threads_curves = [line.get_label() for line in scaling.axes[1].get_lines()]

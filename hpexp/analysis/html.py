@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from hpexp.analysis.contention import MIN_TIMED_S, SLOWED, THROTTLED_SHARE
-from hpexp.analysis.plots import write_plots
+from hpexp.analysis.plots import compares_impls, impl_speedups, write_plots
 from hpexp.analysis.tables import informative_columns, readable
 from hpexp.analysis.verdict import WorkloadResults
 from hpexp.core.quiet import CONTENDED_CPUS
@@ -70,6 +70,15 @@ def section(part: WorkloadResults, out_dir: Path) -> str:
     plots = write_plots(part.rows, part.summary, out_dir)
     shown = informative_columns(part.summary).drop(columns="workload")  # the heading says it
     table = readable(shown).to_html(index=False, border=0, classes="summary")
+    matrix = ""
+    if compares_impls(part.summary, part.workload):
+        speedups = impl_speedups(part.summary, part.workload).rename_axis(index=None)
+        matrix = (
+            "<p>Times faster than <code>impl=python</code> on the same executor and workers:</p>"
+            + speedups.map(lambda x: "-" if pd.isna(x) else f"{x:.1f}x").to_html(
+                border=0, classes="summary"
+            )
+        )
     images = "\n".join(
         f'<figure><img src="{html.escape(p.name)}" alt="{html.escape(p.stem)}"></figure>'
         for p in plots
@@ -78,6 +87,7 @@ def section(part: WorkloadResults, out_dir: Path) -> str:
 <h2>{html.escape(part.workload)}</h2>
 <p class="verdict">{html.escape(part.verdict)}</p>
 <div class="scroll">{table}</div>
+<div class="scroll">{matrix}</div>
 {images}
 </section>"""
 

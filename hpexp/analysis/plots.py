@@ -255,25 +255,34 @@ def time_and_memory_per_share(frame: pd.DataFrame, workload: str) -> Figure:
     return figure
 
 
-def speedup_over_python(summary: pd.DataFrame, workload: str) -> Figure:
-    """Chapter 7's question: how many times faster than the pure-Python kernel each ``impl`` is,
-    on the same executor and workers (one bar per executor and workers, log scale)."""
+def impl_speedups(summary: pd.DataFrame, workload: str) -> pd.DataFrame:
+    """Chapter 7's matrix: how many times faster than the pure-Python kernel each ``impl`` is
+    (rows, python first), on the same executor, workers and other parameters (columns)."""
     rows = summary[summary["workload"] == workload].dropna(subset=["median_s"])
     cells = [c for c in key_columns(rows) if c not in ("workload", IMPL)]
-    python = rows[rows[IMPL] == "python"].set_index(cells)["median_s"]
-    impls = ["python", *sorted(set(rows[IMPL]) - {"python"})]
-    groups = list(rows.groupby(cells, observed=True, sort=True))
-    width = 0.8 / len(groups)
+    medians = rows.pivot_table(index=IMPL, columns=cells, values="median_s", observed=True)
+    impls = ["python", *sorted(set(medians.index) - {"python"})]
+    speedups = medians.loc["python"] / medians.reindex(impls)
+    speedups.columns = [
+        _label(cells, values if isinstance(values, tuple) else (values,))
+        for values in speedups.columns
+    ]
+    return speedups
+
+
+def speedup_over_python(summary: pd.DataFrame, workload: str) -> Figure:
+    """:func:`impl_speedups` as bars: one bar per executor and workers, log scale."""
+    speedups = impl_speedups(summary, workload)
+    width = 0.8 / len(speedups.columns)
     figure = Figure(figsize=(11, 4.5), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    for k, (values, cell) in enumerate(groups):
-        by_impl = cell.set_index(IMPL)["median_s"]
-        reference = python.get(values, np.nan)
-        speedups = [reference / by_impl.get(impl, np.nan) for impl in impls]
-        label = _label(cells, values if isinstance(values, tuple) else (values,))
-        axes.bar(np.arange(len(impls)) + k * width, speedups, width, label=label)
-    axes.set_xticks(np.arange(len(impls)) + width * (len(groups) - 1) / 2, impls)
+    for k, label in enumerate(speedups.columns):
+        positions = np.arange(len(speedups.index)) + k * width
+        axes.bar(positions, speedups[label].to_numpy(), width, label=label)
+    axes.set_xticks(
+        np.arange(len(speedups.index)) + width * (len(speedups.columns) - 1) / 2, speedups.index
+    )
     axes.set_yscale("log")
     _plain_log_ticks(axes)
     axes.axhline(1, color="black", linewidth=0.8)
@@ -347,7 +356,7 @@ def io_cost_vs_task_time(frame: pd.DataFrame, workload: str) -> Figure:
     return figure
 
 
-def _compares_impls(summary: pd.DataFrame, workload: str) -> bool:
+def compares_impls(summary: pd.DataFrame, workload: str) -> bool:
     """The workload was measured with pure Python and at least one other kernel."""
     if IMPL not in summary:
         return False
@@ -380,7 +389,7 @@ def figures_of(frame: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
             figures[f"speedup_{name}.png"] = speedup_vs_workers(
                 summary, workload, cpu_limit_of(frame)
             )
-        if _compares_impls(summary, workload):
+        if compares_impls(summary, workload):
             figures[f"impl_speedup_{name}.png"] = speedup_over_python(summary, workload)
             if summary.loc[summary["workload"] == workload, "speedup"].notna().any():
                 figures[f"impl_scaling_{name}.png"] = scaling_per_impl(
