@@ -16,6 +16,8 @@ from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
 KERNELS = "hpexp/workloads/kernels"
+#: the plain C library's extension name: setuptools needs one; the file is a library
+C_LIBRARY = "hpexp.workloads.kernels.libhpexp_kernels"
 #: the kernels must round exactly as CPython does: no fused multiply-add
 STRICT_FLOATS = ["-O3", "-ffp-contract=off"]
 
@@ -37,9 +39,20 @@ class OptionalBuildExt(build_ext):
 
     def get_export_symbols(self, ext: Extension) -> list[str]:
         """The C library is no Python module: it exports its own functions, no ``PyInit_``."""
-        if ext.name.endswith("._c"):
+        if ext.name == C_LIBRARY:
             return ext.export_symbols
         return super().get_export_symbols(ext)
+
+    def get_ext_filename(self, fullname: str) -> str:
+        """The C library gets a plain library name (``libhpexp_kernels.so.1``):
+        ``_c.cpython-311-x86_64-linux-gnu.so`` would claim to be a Python module, and importing
+        it (pkgutil, pydoc, sphinx) fails.
+        Setuptools asks with the whole dotted name, distutils with its last part."""
+        *package, name = fullname.split(".")
+        if name == C_LIBRARY.rpartition(".")[2]:
+            # ``.so.1``, a versioned library's name: a bare ``.so`` is an extension suffix too
+            return str(Path(*package, f"{name}.so.1"))
+        return super().get_ext_filename(fullname)
 
 
 class BuildPyWithConfigs(build_py):
@@ -65,7 +78,7 @@ extensions = [
         quiet=True,
     ),
     Extension(
-        "hpexp.workloads.kernels._c",
+        C_LIBRARY,
         [f"{KERNELS}/kernels.c"],
         extra_compile_args=STRICT_FLOATS,
         export_symbols=["julia_rows", "pi_count"],

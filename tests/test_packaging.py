@@ -2,8 +2,10 @@
 and chapter 7's compiled kernels."""
 
 import os
+import pkgutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -38,11 +40,21 @@ def test_wheel_ships_every_config_and_the_compiled_kernels(wheel):
     assert expected
     assert shipped == expected
     compiled = sorted(
-        Path(name).name.split(".")[0]
+        Path(name).name
         for name in zipfile.ZipFile(wheel).namelist()
-        if name.startswith("hpexp/workloads/kernels/") and name.endswith(".so")
+        if name.startswith("hpexp/workloads/kernels/") and ".so" in name
     )
-    assert compiled == ["_c", "_cython"]
+    assert compiled == [f"_cython{sysconfig.get_config_var('EXT_SUFFIX')}", "libhpexp_kernels.so.1"]
+
+
+def test_the_c_library_is_no_module_to_those_that_walk_packages():
+    """A plain library named like an extension module made ``import ..._c`` fail, and pkgutil,
+    pydoc and sphinx trip on it."""
+    import hpexp.workloads.kernels as kernels
+
+    names = {module.name for module in pkgutil.iter_modules(kernels.__path__)}
+    assert "_cython" in names
+    assert not {n for n in names if "kernels" in n or n == "_c"}, names
 
 
 def test_a_non_editable_install_runs_from_any_directory(wheel, tmp_path):

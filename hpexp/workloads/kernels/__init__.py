@@ -27,17 +27,13 @@ _MODULES = {
     "cython": "cython_ext",
     "ctypes": "c_library",
 }
-#: kernels compiled when hpexp is installed, by the compiled module their loader needs
-COMPILED = {"cython": "hpexp.workloads.kernels._cython", "ctypes": "hpexp.workloads.kernels._c"}
 
 
 def require_impl(key: str, impl: object) -> str:
     """``impl`` as one of :data:`IMPLS` whose kernel exists here, else a one-line ConfigError."""
     chosen = require_choice(key, impl, IMPLS)
-    if chosen in COMPILED and not is_built(COMPILED[chosen]):
-        usable = " | ".join(
-            name for name in IMPLS if name not in COMPILED or is_built(COMPILED[name])
-        )
+    if not is_built(chosen):
+        usable = " | ".join(name for name in IMPLS if is_built(name))
         raise ConfigError(key, chosen, f"{usable}; {not_built_reason(chosen)}")
     return chosen
 

@@ -4,20 +4,19 @@ ctypes releases the GIL for the length of every foreign call, so threads calling
 """
 
 import ctypes
-import importlib.util
 
 import numpy as np
 
-from hpexp.workloads.kernels import COMPILED, splitmix_seed
+from hpexp.workloads.kernels import splitmix_seed
+from hpexp.workloads.kernels.availability import C_LIBRARY
 
 _DOUBLES = ctypes.POINTER(ctypes.c_double)
 
 
 def _load() -> ctypes.CDLL:
-    spec = importlib.util.find_spec(COMPILED["ctypes"])
-    if spec is None or spec.origin is None:
-        raise ImportError(f"no module named {COMPILED['ctypes']}: hpexp was installed without it")
-    library = ctypes.CDLL(spec.origin)
+    if not C_LIBRARY.is_file():
+        raise ImportError(f"no {C_LIBRARY}: hpexp was installed without it")
+    library = ctypes.CDLL(str(C_LIBRARY))
     library.julia_rows.restype = ctypes.c_longlong
     library.julia_rows.argtypes = [
         _DOUBLES,
