@@ -25,6 +25,7 @@ SMALL = {
     "prime_check": ["workload.numbers=[1000003,15]"],
     "counter": ["workload.increments=5"],
     "shared_array": ["workload.size=1000"],
+    "diffusion": ["workload.grid_shape=[8,6]", "workload.iterations=3"],
 }
 #: executors that cannot hand shared state (counter's default value store) to their workers
 CANNOT_SHARE = {"dask", "gevent", "joblib"}

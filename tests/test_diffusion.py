@@ -1,0 +1,75 @@
+"""The 2D diffusion solver (the book's chapters 6-7): each route against the numpy solver."""
+
+import numpy as np
+import pytest
+
+from hpexp.workloads.diffusion import (
+    Diffusion,
+    evolve_numpy,
+    evolve_python,
+    initial_block,
+    initial_grid,
+)
+from tests.conftest import measure, run_cli
+
+SMALL = ["workload=diffusion", "workload.grid_shape=[20,14]", "workload.iterations=30"]
+
+
+@pytest.mark.parametrize("impl", ["python", "numpy"])
+def test_every_route_conserves_the_mass_and_matches_the_numpy_solver(impl):
+    rows = measure(*SMALL, f"workload.impl={impl}", "repeats=2", "warmup=0")
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    (row,) = {(r["total"], r["energy"], r["cells"], r["releases_gil"]) for r in rows}
+    assert row[0] == pytest.approx(0.005 * 4, rel=1e-9), "rows 8-9 x columns 5-6 of 0.005"
+    assert row[2] == 20 * 14
+    assert row[3] is (impl == "numpy")
+    assert rows[0]["units"] == 20 * 14 * 30
+
+
+def test_the_book_s_block_and_steps():
+    assert initial_block((512, 512)) == (slice(204, 256), slice(204, 256))
+    grid = initial_grid((10, 10))
+    assert grid.sum() == pytest.approx(0.005)
+    once = evolve_numpy(grid, 1)
+    # the block's cell loses 4 * dt of itself, each neighbour gains dt of it (D = 1, dt = 0.1)
+    assert once[4, 4] == pytest.approx(0.005 * 0.6)
+    assert once[3, 4] == once[5, 4] == once[4, 3] == once[4, 5] == pytest.approx(0.0005)
+    periodic = np.zeros((5, 5))
+    periodic[0, 0] = 1.0
+    wrapped = evolve_numpy(periodic, 1)
+    assert wrapped[4, 0] == wrapped[0, 4] == pytest.approx(0.1), "boundaries wrap around"
+    python = np.array(evolve_python(periodic.tolist(), 3))
+    assert python == pytest.approx(evolve_numpy(periodic, 3), rel=1e-12)
+
+
+def test_a_wrong_grid_is_an_error_row():
+    workload = Diffusion([12, 12], 5, "numpy")
+    workload.prepare()
+    (right,) = [workload.run(task) for task in workload.tasks(1, 0)]
+    assert workload.reduce([right]).error is None
+    total, energy = right
+    grown = workload.reduce([(total, energy * 1.001)]).error
+    assert grown.startswith("diffusion energy ")
+    assert "!= the numpy solver's" in grown
+    lost = workload.reduce([(total * 0.99, energy)]).error
+    assert lost.startswith("diffusion lost mass: the grid sums to ")
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "workload.grid_shape=[2,5]",
+            "invalid value for 'workload.grid_shape': [2, 5] "
+            "(allowed: [rows, columns], each an integer >= 3)",
+        ),
+        (
+            "workload.impl=fortran",
+            "invalid value for 'workload.impl': 'fortran' (allowed: python | numpy)",
+        ),
+    ],
+)
+def test_a_bad_grid_or_route_is_one_line(tmp_path, override, message):
+    result = run_cli("workload=diffusion", override, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"hpexp: {message}\n"
