@@ -81,7 +81,7 @@ extensions = [
         C_LIBRARY,
         [f"{KERNELS}/kernels.c"],
         extra_compile_args=STRICT_FLOATS,
-        export_symbols=["julia_rows", "pi_count"],
+        export_symbols=["julia_rows", "pi_count", "diffusion_evolve"],
     ),
 ]
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from hpexp.workloads.diffusion import (
+    IMPLS,
     Diffusion,
     evolve_numpy,
     evolve_python,
@@ -11,19 +12,35 @@ from hpexp.workloads.diffusion import (
     initial_grid,
 )
 from tests.conftest import measure, run_cli
+from tests.test_ch7 import built
 
 SMALL = ["workload=diffusion", "workload.grid_shape=[20,14]", "workload.iterations=30"]
 
 
-@pytest.mark.parametrize("impl", ["python", "numpy"])
+@pytest.mark.parametrize("impl", [built(impl) for impl in IMPLS])
 def test_every_route_conserves_the_mass_and_matches_the_numpy_solver(impl):
     rows = measure(*SMALL, f"workload.impl={impl}", "repeats=2", "warmup=0")
     assert [r["status"] for r in rows] == ["ok", "ok"]
     (row,) = {(r["total"], r["energy"], r["cells"], r["releases_gil"]) for r in rows}
     assert row[0] == pytest.approx(0.005 * 4, rel=1e-9), "rows 8-9 x columns 5-6 of 0.005"
     assert row[2] == 20 * 14
-    assert row[3] is (impl == "numpy")
+    assert row[3] is (impl != "python")
     assert rows[0]["units"] == 20 * 14 * 30
+    reference = float(np.square(evolve_numpy(initial_grid((20, 14)), 30)).sum())
+    if impl == "python":
+        assert row[1] == pytest.approx(reference, rel=1e-9), "the book's loop adds in its order"
+    else:
+        assert row[1] == reference, "numpy's order of operations, bit for bit"
+
+
+def test_the_compiled_routes_give_numpy_s_grid_bit_for_bit():
+    from hpexp.workloads import kernels
+
+    grid = initial_grid((17, 23))
+    expected = evolve_numpy(grid, 9)
+    for impl in ("numba", "ctypes"):
+        assert (kernels.load(impl).diffusion(grid, 9, 0.1) == expected).all(), impl
+    assert (grid == initial_grid((17, 23))).all(), "the input grid is left as it was"
 
 
 def test_the_book_s_block_and_steps():
@@ -65,7 +82,8 @@ def test_a_wrong_grid_is_an_error_row():
         ),
         (
             "workload.impl=fortran",
-            "invalid value for 'workload.impl': 'fortran' (allowed: python | numpy)",
+            "invalid value for 'workload.impl': 'fortran' "
+            "(allowed: python | numpy | numba | ctypes)",
         ),
     ],
 )

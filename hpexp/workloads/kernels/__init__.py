@@ -29,11 +29,11 @@ _MODULES = {
 }
 
 
-def require_impl(key: str, impl: object) -> str:
-    """``impl`` as one of :data:`IMPLS` whose kernel exists here, else a one-line ConfigError."""
-    chosen = require_choice(key, impl, IMPLS)
+def require_impl(key: str, impl: object, choices: tuple[str, ...] = IMPLS) -> str:
+    """``impl`` as one of ``choices`` whose kernel exists here, else a one-line ConfigError."""
+    chosen = require_choice(key, impl, choices)
     if not is_built(chosen):
-        usable = " | ".join(name for name in IMPLS if is_built(name))
+        usable = " | ".join(name for name in choices if is_built(name))
         raise ConfigError(key, chosen, f"{usable}; {not_built_reason(chosen)}")
     return chosen
 

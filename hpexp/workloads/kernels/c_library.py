@@ -29,6 +29,15 @@ def _load() -> ctypes.CDLL:
     ]
     library.pi_count.restype = ctypes.c_longlong
     library.pi_count.argtypes = [ctypes.c_longlong, ctypes.c_uint64]
+    library.diffusion_evolve.restype = None
+    library.diffusion_evolve.argtypes = [
+        _DOUBLES,
+        _DOUBLES,
+        ctypes.c_longlong,
+        ctypes.c_longlong,
+        ctypes.c_longlong,
+        ctypes.c_double,
+    ]
     return library
 
 
@@ -50,3 +59,19 @@ def julia_rows(xs: np.ndarray, ys: np.ndarray, c: complex, max_iterations: int) 
 
 def pi_count(samples: int, stream: np.random.SeedSequence) -> int:
     return _library.pi_count(samples, splitmix_seed(stream))
+
+
+def diffusion(grid: np.ndarray, iterations: int, d_dt: float) -> np.ndarray:
+    """``iterations`` periodic diffusion steps of ``grid`` (a new array), in C."""
+    grid = np.array(grid, dtype=np.float64, order="C")
+    scratch = np.empty_like(grid)
+    rows, columns = grid.shape
+    _library.diffusion_evolve(
+        grid.ctypes.data_as(_DOUBLES),
+        scratch.ctypes.data_as(_DOUBLES),
+        rows,
+        columns,
+        iterations,
+        d_dt,
+    )
+    return grid

@@ -49,3 +49,32 @@ long long pi_count(long long samples, uint64_t seed)
     }
     return inside;
 }
+
+/* The 2D diffusion step of the book's chapter 7 (diffusion.c), on a periodic grid and in
+ * numpy's order of operations (up + down + left + right - 4 * centre, then centre + d_dt *
+ * laplacian), so the grid it gives is the numpy solver's, bit for bit. `iterations` steps
+ * alternate between `grid` and `scratch`; the result is left in `grid`. */
+void diffusion_evolve(double *grid, double *scratch, long long rows, long long cols,
+                      long long iterations, double d_dt)
+{
+    double *in = grid, *out = scratch;
+    for (long long step = 0; step < iterations; step++) {
+        for (long long i = 0; i < rows; i++) {
+            const double *up = in + ((i + rows - 1) % rows) * cols;
+            const double *row = in + i * cols;
+            const double *down = in + ((i + 1) % rows) * cols;
+            double *target = out + i * cols;
+            for (long long j = 0; j < cols; j++) {
+                long long left = (j + cols - 1) % cols, right = (j + 1) % cols;
+                double laplacian = up[j] + down[j] + row[left] + row[right] - 4 * row[j];
+                target[j] = row[j] + d_dt * laplacian;
+            }
+        }
+        double *swap = in;
+        in = out;
+        out = swap;
+    }
+    if (in != grid)
+        for (long long k = 0; k < rows * cols; k++)
+            grid[k] = in[k];
+}
