@@ -7,8 +7,9 @@ of the grid, with periodic boundaries (``diffusion_python.py``'s ``% xmax``, num
 A step needs the whole previous grid, so a run is one task: the solver's route (``impl``) is
 what is measured, not how tasks spread over workers.
 
-Routes: ``python`` and ``numpy`` are the book's own (chapter 6); ``numba`` and ``ctypes`` (the
-C of ``diffusion.c``, made periodic) are compiled loops in numpy's order of operations.
+Routes: ``python`` and ``numpy`` are the book's own (chapter 6); ``numba``, ``cython`` and
+``ctypes`` (the C of ``diffusion.c``, made periodic) are compiled loops in numpy's order of
+operations.
 
 Periodic diffusion conserves the grid's sum: each run's is checked against the initial block's
 (within a relative 1e-9: a sum of many floats). Its ``energy`` (the sum of squares, which
@@ -29,10 +30,10 @@ from hpexp.core.workload import Outcome, Workload
 from hpexp.workloads import kernels
 
 D, DT = 1.0, 0.1
-IMPLS = ("python", "numpy", "numba", "ctypes")
+IMPLS = ("python", "numpy", "numba", "cython", "ctypes")
 #: whether other threads run while the route computes: numpy's array steps, numba's
-#: ``nogil=True`` loop and a ctypes call release the GIL
-RELEASES_GIL = {"python": False, "numpy": True, "numba": True, "ctypes": True}
+#: ``nogil=True`` loop, Cython's ``with nogil`` and a ctypes call release the GIL
+RELEASES_GIL = {"python": False, "numpy": True, "numba": True, "cython": True, "ctypes": True}
 #: the relative difference a sum of many floats, or another order of additions, may make
 TOLERANCE = 1e-9
 
@@ -125,7 +126,7 @@ class Diffusion(Workload):
         self.compile_s = 0.0
 
     def prepare(self) -> None:
-        if self.impl in ("numba", "ctypes"):
+        if self.impl in ("numba", "cython", "ctypes"):
             self.compile_s = kernels.warm(self.impl)
         reference_energy(self.shape, self.iterations)
 

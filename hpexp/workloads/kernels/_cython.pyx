@@ -50,3 +50,32 @@ def pi_count(long long samples, uint64_t seed):
             if x * x + y * y <= 1.0:
                 inside += 1
     return inside
+
+
+def diffusion_evolve(double[:, ::1] grid, double[:, ::1] scratch, long long iterations,
+                     double d_dt):
+    """``kernels.c``'s periodic diffusion steps in numpy's order of operations; the result is
+    in ``grid`` (``scratch`` is overwritten)."""
+    cdef Py_ssize_t rows = grid.shape[0], cols = grid.shape[1]
+    cdef Py_ssize_t i, j, up, down, left, right
+    cdef long long step
+    cdef double laplacian
+    cdef double[:, ::1] source = grid
+    cdef double[:, ::1] target = scratch
+    cdef double[:, ::1] swap
+    with nogil:
+        for step in range(iterations):
+            for i in range(rows):
+                up = (i + rows - 1) % rows
+                down = (i + 1) % rows
+                for j in range(cols):
+                    left = (j + cols - 1) % cols
+                    right = (j + 1) % cols
+                    laplacian = (source[up, j] + source[down, j] + source[i, left]
+                                 + source[i, right] - 4 * source[i, j])
+                    target[i, j] = source[i, j] + d_dt * laplacian
+            swap = source
+            source = target
+            target = swap
+        if iterations % 2:
+            grid[:, :] = source
