@@ -33,6 +33,15 @@ def test_a_module_without_the_class_is_refused(modules):
         check_plugin_module("plain.X")
 
 
+def test_a_module_that_does_not_parse_is_refused_unrun(modules):
+    (modules / "plain.py").write_text(RUNS_AT_IMPORT + "class X(:\n")
+    unparsable = r"an importable class \(invalid syntax: .*plain\.py, line 3\)"
+    with pytest.raises(NotAPlugin, match=unparsable):
+        check_plugin_module("plain.X")
+    with pytest.raises(NotAPlugin, match="no module named"):
+        check_plugin_module("a..b.X")
+
+
 def test_a_missing_module_and_a_bare_name_are_refused(modules):
     with pytest.raises(NotAPlugin, match="no module named 'nowhere_at_all'"):
         check_plugin_module("nowhere_at_all.X")

@@ -35,20 +35,25 @@ def _find_spec(name: str) -> ModuleSpec | None:
         loaded = sys.modules.get(dotted)
         spec = getattr(loaded, "__spec__", None) if loaded is not None else None
         if spec is None:
-            spec = next(
-                (
-                    found
-                    for finder in sys.meta_path
-                    if hasattr(finder, "find_spec")
-                    and (found := finder.find_spec(dotted, search)) is not None
-                ),
-                None,
-            )
+            spec = _found(dotted, search)
         if spec is None:
             return None
         locations = spec.submodule_search_locations
         search = list(locations) if locations is not None else None
     return spec
+
+
+def _found(name: str, search: list[str] | None) -> ModuleSpec | None:
+    """What the import system's finders say of ``name`` (none of them runs a module); a name
+    no finder can take (``a..b``) is no module."""
+    for finder in sys.meta_path:
+        try:
+            found = finder.find_spec(name, search) if hasattr(finder, "find_spec") else None
+        except (ImportError, ValueError):
+            return None
+        if found is not None:
+            return found
+    return None
 
 
 def _split(target: str) -> tuple[str, str]:
@@ -66,7 +71,11 @@ def _source(spec: ModuleSpec) -> ast.Module:
     text = loader.get_source(spec.name) if hasattr(loader, "get_source") else None
     if text is None:
         raise NotAPlugin(f"a class in Python source ('{spec.name}' has none hpexp can read)")
-    return ast.parse(text, filename=spec.origin or spec.name)
+    try:
+        return ast.parse(text, filename=spec.origin or spec.name)
+    except SyntaxError as exc:
+        where = f"{exc.filename}, line {exc.lineno}"
+        raise NotAPlugin(f"an importable class ({exc.msg}: {where})") from None
 
 
 def _top_level(tree: ast.Module) -> list[ast.stmt]:
