@@ -85,8 +85,8 @@ BAD_INPUTS = [
     ),
     (
         ["workload=nope"],
-        "unknown workload 'nope' (available: counter, crawl, eventloop, hashsave, julia, pi, "
-        "prime_check, primes, shared_array)",
+        "unknown workload 'nope' (available: counter, crawl, diffusion, eventloop, hashsave, "
+        "julia, pi, prime_check, primes, shared_array)",
     ),
     (["workers=0"], "invalid value for 'workers': 0 (allowed: an integer from 1 to 65536)"),
     (["workers=abc"], "invalid value for 'workers': 'abc' (allowed: an integer)"),
