@@ -1,9 +1,10 @@
-"""Chapter 7's kernels, one module per ``impl``, shared by the julia and pi workloads.
+"""Chapter 7's kernels, one module per ``impl``, shared by the julia, pi and diffusion workloads.
 
 Every module offers ``julia_rows(xs, ys, c, max_iterations) -> int`` (iterations summed over the
-grid) and ``pi_count(samples, stream) -> int`` (points inside the quarter circle). A module is
-imported only where a task first runs, so numba and the compiled libraries never load in a
-process that does not use them.
+grid), ``pi_count(samples, stream) -> int`` (points inside the quarter circle) and
+``diffusion(grid, iterations, d_dt) -> grid`` (periodic 2D diffusion steps, a new array). A
+module is imported only where a task first runs, so numba and the compiled libraries never load
+in a process that does not use them.
 """
 
 import importlib
@@ -29,11 +30,11 @@ _MODULES = {
 }
 
 
-def require_impl(key: str, impl: object, choices: tuple[str, ...] = IMPLS) -> str:
-    """``impl`` as one of ``choices`` whose kernel exists here, else a one-line ConfigError."""
-    chosen = require_choice(key, impl, choices)
+def require_impl(key: str, impl: object) -> str:
+    """``impl`` as one of :data:`IMPLS` whose kernel exists here, else a one-line ConfigError."""
+    chosen = require_choice(key, impl, IMPLS)
     if not is_built(chosen):
-        usable = " | ".join(name for name in choices if is_built(name))
+        usable = " | ".join(name for name in IMPLS if is_built(name))
         raise ConfigError(key, chosen, f"{usable}; {not_built_reason(chosen)}")
     return chosen
 

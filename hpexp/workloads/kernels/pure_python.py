@@ -29,3 +29,20 @@ def pi_count(samples: int, stream: np.random.SeedSequence) -> int:
         if x * x + y * y <= 1.0:
             inside += 1
     return inside
+
+
+def diffusion(grid: np.ndarray, iterations: int, d_dt: float) -> np.ndarray:
+    """``diffusion_python.py``'s steps, as the book writes them: lists of floats, every
+    neighbour indexed from the grid with wrapped indices, a new grid per step (``d_dt`` is
+    D x dt: the book's ``D * (...) * dt`` with its D = 1)."""
+    rows = grid.tolist()
+    xmax, ymax = len(rows), len(rows[0])
+    for _ in range(iterations):
+        new_grid = [[0.0 for x in range(ymax)] for x in range(xmax)]
+        for i in range(xmax):
+            for j in range(ymax):
+                grid_xx = rows[(i + 1) % xmax][j] + rows[(i - 1) % xmax][j] - 2.0 * rows[i][j]
+                grid_yy = rows[i][(j + 1) % ymax] + rows[i][(j - 1) % ymax] - 2.0 * rows[i][j]
+                new_grid[i][j] = rows[i][j] + (grid_xx + grid_yy) * d_dt
+        rows = new_grid
+    return np.array(rows)
