@@ -23,6 +23,7 @@ import pytest
 
 import hpexp
 from hpexp.workloads.crawl.server_process import ServerProcess
+from hpexp.workloads.kernels.availability import is_built, not_built_reason
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK_CLI = str(Path(sys.executable).parent / "dask")
@@ -246,3 +247,10 @@ def no_children_left() -> Iterator[None]:
         with suppress(psutil.Error):
             process.kill()
     assert not alive, f"child processes left running: {alive}"
+
+
+def built(impl: str):
+    """``impl`` as a parameter, skipped (with hpexp's own reason) where its kernel is missing."""
+    missing = not is_built(impl)
+    reason = not_built_reason(impl) if missing else ""
+    return pytest.param(impl, marks=pytest.mark.skipif(missing, reason=reason), id=impl)

@@ -21,8 +21,7 @@ import hpexp
 from hpexp.core.errors import ConfigError
 from hpexp.workloads import kernels
 from hpexp.workloads.julia import BOOK_CHECKSUMS, C, grid_axes, reference_checksum
-from hpexp.workloads.kernels.availability import is_built, not_built_reason
-from tests.conftest import measure, run_cli
+from tests.conftest import built, measure, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 #: what a checkout holds besides its source
@@ -37,13 +36,6 @@ NOT_SOURCE = (
     "__pycache__",
     "mutants",
 )
-
-
-def built(impl: str):
-    """``impl`` as a parameter, skipped (with hpexp's own reason) where its kernel is missing."""
-    missing = not is_built(impl)
-    reason = not_built_reason(impl) if missing else ""
-    return pytest.param(impl, marks=pytest.mark.skipif(missing, reason=reason), id=impl)
 
 
 IMPLS = [built(impl) for impl in kernels.IMPLS]

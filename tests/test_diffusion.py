@@ -7,8 +7,7 @@ from hpexp.workloads import kernels
 from hpexp.workloads.diffusion import Diffusion, initial_block, initial_grid
 from hpexp.workloads.kernels import IMPLS
 from hpexp.workloads.kernels.availability import is_built
-from tests.conftest import measure, run_cli
-from tests.test_ch7 import built
+from tests.conftest import built, measure, run_cli
 
 
 def evolve_numpy(grid, iterations):
