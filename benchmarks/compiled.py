@@ -25,9 +25,11 @@ from collections.abc import Callable
 import numpy as np
 from _common import hpexp_rows, interleaved, median_wall, report
 
-from hpexp.workloads.kernels import IMPLS, _cython, numba_jit
+from hpexp.workloads import kernels
+from hpexp.workloads.kernels import _cython, numba_jit
 
 C_REAL, C_IMAG = -0.62772, -0.42193
+IMPLS = tuple(i for i in kernels.impls(kernels.JULIA) if not kernels.ROUTES[i].threads)
 COMPILED = ("numba", "cython", "ctypes")
 
 

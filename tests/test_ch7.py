@@ -14,7 +14,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import hpexp
@@ -38,8 +37,13 @@ NOT_SOURCE = (
 )
 
 
-IMPLS = [built(impl) for impl in kernels.IMPLS]
-COMPILED_PI = [built(impl) for impl in ("numba", "cython", "ctypes")]
+IMPLS = [built(impl) for impl in kernels.impls(kernels.JULIA)]
+#: the routes whose julia spreads over threads of its own (on executor=serial only)
+THREADED = [built(impl) for impl, route in kernels.ROUTES.items() if route.threads]
+#: the routes called from several threads at once: numba's default thread pool (workqueue)
+#: aborts the process on concurrent parallel calls, so numba_parallel is not among them
+CALLED_FROM_THREADS = [built(i) for i in kernels.impls(kernels.JULIA) if i != "numba_parallel"]
+COMPILED_PI = [built(impl) for impl in kernels.impls(kernels.PI) if impl not in ("python", "numpy")]
 
 
 def test_the_grid_is_the_books():
@@ -55,7 +59,8 @@ def test_every_kernel_gives_the_pure_python_checksum(impl):
     for width, iterations in ((60, 40), (101, 77)):
         xs, ys = grid_axes(width)
         reference = kernels.load("python").julia_rows(xs, ys, C, iterations)
-        assert kernels.load(impl).julia_rows(xs, ys, C, iterations) == reference
+        options = kernels.thread_options(impl, 2)
+        assert kernels.load(impl).julia_rows(xs, ys, C, iterations, **options) == reference
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -69,7 +74,7 @@ def test_other_sizes_are_checked_against_pure_python():
     assert reference_checksum(30, 10) == kernels.load("python").julia_rows(*grid_axes(30), C, 10)
 
 
-@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("impl", [i for i in IMPLS if i not in THREADED])
 def test_a_julia_job_on_threads_and_processes_is_checked(impl):
     for executor in ("threads", "pool"):
         rows = measure(
@@ -87,8 +92,24 @@ def test_a_julia_job_on_threads_and_processes_is_checked(impl):
         xs, ys = grid_axes(80)  # the book's float steps give 81 points a side here
         assert row["pixels"] == len(xs) * len(ys) == row["units"]
         assert row["tasks"] == 2 == row["workload.chunks"]
-        assert row["releases_gil"] is kernels.RELEASES_GIL[impl]
+        assert row["releases_gil"] is kernels.ROUTES[impl].releases_gil
         assert row["compile_s"] >= 0
+
+
+@pytest.mark.parametrize("impl", THREADED)
+def test_in_kernel_threads_take_workers_on_serial_and_skip_elsewhere(impl):
+    small = ["workload=julia", f"workload.impl={impl}", "workload.width=80", "repeats=1"]
+    for workers in (1, 2):
+        (row,) = measure(*small, "workload.max_iterations=60", f"workers={workers}")
+        assert row["status"] == "ok", row["error"]
+        assert row["checksum"] == reference_checksum(80, 60)
+        assert row["tasks"] == 1 == row["workload.chunks"], "one call, its rows over threads"
+        assert row["releases_gil"] is True
+    (skipped,) = measure(*small, "workload.max_iterations=60", "executor=threads", "workers=2")
+    assert skipped["status"] == "skipped"
+    assert skipped["error"] == (
+        f"impl={impl} runs its own threads (workers = its thread count): run it on executor=serial"
+    )
 
 
 def test_a_wrong_checksum_is_an_error_row():
@@ -126,7 +147,7 @@ def test_compiled_pi_kernels_draw_the_same_stream(impl):
     assert estimates[impl] == estimates["numba"]
 
 
-@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("impl", [built(impl) for impl in kernels.impls(kernels.PI)])
 def test_every_pi_kernel_passes_the_statistical_check(impl):
     rows = measure(
         f"workload.impl={impl}",
@@ -136,7 +157,7 @@ def test_every_pi_kernel_passes_the_statistical_check(impl):
         "repeats=1",
     )
     assert rows[0]["status"] == "ok", rows[0]["error"]
-    assert rows[0]["releases_gil"] is kernels.RELEASES_GIL[impl]
+    assert rows[0]["releases_gil"] is kernels.ROUTES[impl].releases_gil
 
 
 def _calls_overlap(impl: str) -> bool:
@@ -172,9 +193,9 @@ def _calls_overlap(impl: str) -> bool:
     return second_start < first_end
 
 
-@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("impl", CALLED_FROM_THREADS)
 def test_threads_overlap_exactly_on_the_kernels_that_release_the_gil(impl):
-    assert _calls_overlap(impl) is kernels.RELEASES_GIL[impl]
+    assert _calls_overlap(impl) is kernels.ROUTES[impl].releases_gil
 
 
 def test_bad_impl_values_are_one_line(tmp_path):
@@ -183,7 +204,8 @@ def test_bad_impl_values_are_one_line(tmp_path):
         assert result.returncode == 2
         assert result.stderr == (
             f"hpexp: invalid value for 'workload.impl': {3 if value == '3' else repr(value)} "
-            "(allowed: python | numpy | numba | cython | ctypes)\n"
+            "(allowed: python | numpy | numba | cython | ctypes | cffi_abi | cffi_api | cext | "
+            "cython_prange | numba_parallel)\n"
         )
     with pytest.raises(ConfigError, match=r"'workload\.width': 1 "):
         hpexp.workload("julia", width=1)
@@ -195,7 +217,7 @@ def test_bad_impl_values_are_one_line(tmp_path):
 
 def test_without_a_compiler_hpexp_installs_and_says_which_kernels_are_missing(tmp_path):
     """A real build with a C compiler that always fails: the wheel builds, the compiled kernels
-    are absent, and ``impl=cython`` / ``impl=ctypes`` are refused in one line that says why."""
+    are absent, and every compiled route is refused in one line that says why."""
     source, wheels, target = tmp_path / "source", tmp_path / "wheels", tmp_path / "site"
     # a clean copy: the checkout's own build/ holds objects a build would reuse, not compile
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
@@ -208,20 +230,36 @@ def test_without_a_compiler_hpexp_installs_and_says_which_kernels_are_missing(tm
     assert "hpexp/workloads/kernels/_cython.pyx" in names
     subprocess.run([*pip, "install", "--no-deps", "--target", target, wheel], check=True)
     no_compiler = {"PYTHONPATH": str(target), "CC": "no-such-cc"}
-    for impl in ("cython", "ctypes"):
-        refused = run_cli("workload=julia", f"workload.impl={impl}", cwd=tmp_path, env=no_compiler)
+    missing = "not on PATH; install one, then reinstall hpexp"
+    for workload, impl, usable in (
+        ("julia", "cython", "python | numpy | numba | numba_parallel"),
+        ("julia", "ctypes", "python | numpy | numba | numba_parallel"),
+        ("julia", "cython_prange", "python | numpy | numba | numba_parallel"),
+        ("pi", "cffi_api", "python | numpy | numba"),
+        ("diffusion", "cext", "python | numpy | numba | numba_parallel"),
+        ("diffusion", "cffi_abi", "python | numpy | numba | numba_parallel"),
+        ("diffusion", "f2py", "python | numpy | numba | numba_parallel"),
+    ):
+        refused = run_cli(
+            f"workload={workload}", f"workload.impl={impl}", cwd=tmp_path, env=no_compiler
+        )
         assert refused.returncode == 2
         assert refused.stderr == (
-            f"hpexp: invalid value for 'workload.impl': '{impl}' (allowed: python | numpy | "
-            f"numba; the {impl} kernel was not built when hpexp was installed (no C compiler: "
-            "'no-such-cc' is not on PATH; install one, then reinstall hpexp))\n"
+            f"hpexp: invalid value for 'workload.impl': '{impl}' (allowed: {usable}; the {impl} "
+            f"kernel was not built when hpexp was installed (no C compiler: 'no-such-cc' is "
+            f"{missing}))\n"
         )
+    no_fortran = {**no_compiler, "CC": "cc", "FC": "no-such-fortran"}
+    refused = run_cli("workload=diffusion", "workload.impl=f2py", cwd=tmp_path, env=no_fortran)
+    assert refused.stderr.endswith(f"(no Fortran compiler: 'no-such-fortran' is {missing}))\n"), (
+        refused.stderr
+    )
     small = ["workload=julia", "workload.impl=numpy", "workload.width=40", "repeats=1"]
     ran = run_cli(*small, "workload.max_iterations=20", cwd=tmp_path, env=no_compiler)
     assert ran.returncode == 0, ran.stderr
     assert hpexp.load_results(tmp_path / "results").status.tolist() == ["ok"]
 
 
-def test_kernels_release_the_gil_as_recorded():
-    assert set(kernels.RELEASES_GIL) == set(kernels.IMPLS)
-    assert np.array(list(kernels.RELEASES_GIL.values())).sum() == 4
+def test_only_pure_python_holds_the_gil():
+    holding = [impl for impl, route in kernels.ROUTES.items() if not route.releases_gil]
+    assert holding == ["python"]

@@ -5,7 +5,6 @@ import pytest
 
 from hpexp.workloads import kernels
 from hpexp.workloads.diffusion import Diffusion, initial_block, initial_grid
-from hpexp.workloads.kernels import IMPLS
 from hpexp.workloads.kernels.availability import is_built
 from tests.conftest import built, measure, run_cli
 
@@ -15,17 +14,20 @@ def evolve_numpy(grid, iterations):
 
 
 SMALL = ["workload=diffusion", "workload.grid_shape=[20,14]", "workload.iterations=30"]
+ROUTES = kernels.impls(kernels.DIFFUSION)
+COMPILED = [impl for impl in ROUTES if impl not in ("python", "numpy")]
 
 
-@pytest.mark.parametrize("impl", [built(impl) for impl in IMPLS])
+@pytest.mark.parametrize("impl", [built(impl) for impl in ROUTES])
 def test_every_route_conserves_the_mass_and_matches_the_numpy_solver(impl):
     rows = measure(*SMALL, f"workload.impl={impl}", "repeats=2", "warmup=0")
-    assert [r["status"] for r in rows] == ["ok", "ok"]
-    (row,) = {(r["total"], r["energy"], r["cells"], r["releases_gil"]) for r in rows}
+    assert [r["status"] for r in rows] == ["ok", "ok"], rows[-1]["error"]
+    (row,) = {(r["total"], r["checksum"], r["cells"], r["releases_gil"]) for r in rows}
     assert row[0] == pytest.approx(0.005 * 4, rel=1e-9), "rows 8-9 x columns 5-6 of 0.005"
     assert row[2] == 20 * 14
     assert row[3] is (impl != "python")
     assert rows[0]["units"] == 20 * 14 * 30
+    assert 0 < rows[0]["call_overhead_us"] < rows[0]["wall_s"] * 1e6
     reference = float(np.square(evolve_numpy(initial_grid((20, 14)), 30)).sum())
     if impl == "python":
         assert row[1] == pytest.approx(reference, rel=1e-9), "the book's loop adds in its order"
@@ -33,12 +35,24 @@ def test_every_route_conserves_the_mass_and_matches_the_numpy_solver(impl):
         assert row[1] == reference, "numpy's order of operations, bit for bit"
 
 
-def test_the_compiled_routes_give_numpy_s_grid_bit_for_bit():
-    grid = initial_grid((17, 23))
+@pytest.mark.parametrize("shape", [(17, 23), (64, 5)])
+def test_the_compiled_routes_give_numpy_s_grid_bit_for_bit(shape):
+    grid = initial_grid(shape)
     expected = evolve_numpy(grid, 9)
-    for impl in [i for i in ("numba", "cython", "ctypes") if is_built(i)]:  # built with a compiler
-        assert (kernels.load(impl).diffusion(grid, 9, 0.1) == expected).all(), impl
-    assert (grid == initial_grid((17, 23))).all(), "the input grid is left as it was"
+    for impl in [i for i in COMPILED if is_built(i)]:  # those built with a compiler here
+        options = kernels.thread_options(impl, 2)
+        assert (kernels.load(impl).diffusion(grid, 9, 0.1, **options) == expected).all(), impl
+    assert (grid == initial_grid(shape)).all(), "the input grid is left as it was"
+
+
+@pytest.mark.parametrize("impl", [built("cython_prange"), built("numba_parallel")])
+def test_in_kernel_threads_run_on_serial_and_skip_elsewhere(impl):
+    (row,) = measure(*SMALL, f"workload.impl={impl}", "workers=2", "repeats=1")
+    assert row["status"] == "ok", row["error"]
+    assert row["tasks"] == 1
+    (skipped,) = measure(*SMALL, f"workload.impl={impl}", "executor=pool", "workers=2")
+    assert skipped["status"] == "skipped"
+    assert skipped["error"].startswith(f"impl={impl} runs its own threads")
 
 
 def test_the_book_s_block_and_steps():
@@ -62,11 +76,11 @@ def test_a_wrong_grid_is_an_error_row():
     workload.prepare()
     (right,) = [workload.run(task) for task in workload.tasks(1, 0)]
     assert workload.reduce([right]).error is None
-    total, energy = right
-    grown = workload.reduce([(total, energy * 1.001)]).error
-    assert grown.startswith("diffusion energy ")
+    total, checksum = right
+    grown = workload.reduce([(total, checksum * 1.001)]).error
+    assert grown.startswith("diffusion checksum ")
     assert "!= the numpy solver's" in grown
-    lost = workload.reduce([(total * 0.99, energy)]).error
+    lost = workload.reduce([(total * 0.99, checksum)]).error
     assert lost.startswith("diffusion lost mass: the grid sums to ")
 
 
@@ -80,8 +94,8 @@ def test_a_wrong_grid_is_an_error_row():
         ),
         (
             "workload.impl=fortran",
-            "invalid value for 'workload.impl': 'fortran' "
-            "(allowed: python | numpy | numba | cython | ctypes)",
+            "invalid value for 'workload.impl': 'fortran' (allowed: python | numpy | numba | "
+            "cython | ctypes | cffi_abi | cffi_api | cext | f2py | cython_prange | numba_parallel)",
         ),
     ],
 )

@@ -29,7 +29,7 @@ from hpexp.core.quiet import start_conditions
 from hpexp.core.shared import CannotShare, install, uninstall
 from hpexp.core.status import Status
 from hpexp.core.timers import measure
-from hpexp.core.workload import Workload
+from hpexp.core.workload import CannotRun, Workload
 
 
 @dataclass
@@ -289,6 +289,8 @@ def run_trials(job: Job) -> Trials:
     except CannotShare as exc:
         reason = f"{exc}; {type(job.workload).__name__} needs shared state"
         measured.trials = [measured.failed(Status.SKIPPED, reason)]
+    except CannotRun as exc:
+        measured.trials = [measured.failed(Status.SKIPPED, str(exc))]
     except TrialTimeout:
         limit = f"a run exceeded trial_timeout_s={job.trial_timeout_s:g}"
         measured.trials.append(

@@ -12,6 +12,11 @@ from hpexp.core.model import Model
 Driver = Callable[[Any, Sequence[Any]], Sequence[Any]]
 
 
+class CannotRun(Exception):
+    """This workload, as configured, cannot run on this executor (raised by
+    :meth:`Workload.driver`): the cell is ``skipped`` with the message as its reason."""
+
+
 @dataclass
 class Outcome:
     """What one measured run produced.
@@ -72,7 +77,8 @@ class Workload(ABC):
         """This workload's native way to run on executors of ``model``, or None (generic path).
 
         E.g. an aiohttp session on ``asyncio``; import the driver's library here, not at the top,
-        so the generic path never pays for it.
+        so the generic path never pays for it. Raise :class:`CannotRun` where this workload
+        cannot run on ``model`` at all.
         """
         return None
 

@@ -1,8 +1,12 @@
-"""The Julia set, the book's chapter 7 benchmark: one CPU-bound kernel, five ways to compile it.
+"""The Julia set, the book's chapter 7 benchmark: one CPU-bound kernel, every way to compile it.
 
 The grid and constants are ``julia1_nopil.py``'s; rows are split into ``chunks`` tasks. Each
 task returns its rows' iteration count, and the sum is checked against the book's 33219980 for
 1000 x 300, or against the pure-Python kernel for any other size.
+
+The routes with threads of their own (``cython_prange``, ``numba_parallel``) take every row in
+one task and spread it over ``workers`` threads inside the kernel, so they run on the ``serial``
+executor only: on another executor, its workers and the kernel's would both claim ``workers``.
 """
 
 import functools
@@ -12,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from hpexp.core.errors import ConfigError, require_int
-from hpexp.core.workload import Outcome, Workload
+from hpexp.core.model import Model
+from hpexp.core.workload import Driver, Outcome, Workload
 from hpexp.workloads import kernels
 
 X1, X2, Y1, Y2 = -1.8, 1.8, -1.8, 1.8
@@ -54,6 +59,8 @@ class JuliaRows:
     ys: np.ndarray
     max_iterations: int
     impl: str
+    #: the kernel's own threads (routes with threads of their own), else 1
+    threads: int = 1
 
 
 class JuliaSet(Workload):
@@ -71,7 +78,7 @@ class JuliaSet(Workload):
     ):
         self.width = require_int("width", width, 2)
         self.max_iterations = require_int("max_iterations", max_iterations, 1)
-        self.impl = kernels.require_impl("impl", impl)
+        self.impl = kernels.require_impl("impl", impl, kernels.JULIA)
         self.chunks = None if chunks is None else require_int("chunks", chunks, 1)
         self.xs, self.ys = grid_axes(self.width)
         if self.chunks is not None and self.chunks > len(self.ys):
@@ -81,6 +88,8 @@ class JuliaSet(Workload):
         self.compile_s = 0.0
 
     def chunk_count(self, workers: int) -> int:
+        if kernels.ROUTES[self.impl].threads:
+            return 1
         return min(self.chunks or workers, len(self.ys))
 
     def describe(self, workers: int) -> dict[str, Any]:
@@ -90,12 +99,19 @@ class JuliaSet(Workload):
         self.compile_s = kernels.warm(self.impl)
         reference_checksum(self.width, self.max_iterations)
 
+    def driver(self, model: Model) -> Driver | None:
+        kernels.in_kernel_threads_only(self.impl, model)
+        return None
+
     def tasks(self, workers: int, seed: int) -> list[JuliaRows]:
         bands = np.array_split(self.ys, self.chunk_count(workers))
-        return [JuliaRows(self.xs, band, self.max_iterations, self.impl) for band in bands]
+        threads = workers if kernels.ROUTES[self.impl].threads else 1
+        return [JuliaRows(self.xs, band, self.max_iterations, self.impl, threads) for band in bands]
 
     def run(self, task: JuliaRows) -> int:
-        return kernels.load(task.impl).julia_rows(task.xs, task.ys, C, task.max_iterations)
+        options = kernels.thread_options(task.impl, task.threads)
+        kernel = kernels.load(task.impl).julia_rows
+        return kernel(task.xs, task.ys, C, task.max_iterations, **options)
 
     def reduce(self, results: list[int]) -> Outcome:
         checksum = sum(results)
@@ -109,7 +125,7 @@ class JuliaSet(Workload):
         metrics = {
             "checksum": checksum,
             "pixels": pixels,
-            "releases_gil": kernels.RELEASES_GIL[self.impl],
+            "releases_gil": kernels.ROUTES[self.impl].releases_gil,
             "compile_s": self.compile_s,
         }
         return Outcome(metrics=metrics, units=pixels, error=error)

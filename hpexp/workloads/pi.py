@@ -43,7 +43,7 @@ class MonteCarloPi(Workload):
 
     def __init__(self, samples: int, impl: str, chunks: int | None):
         self.samples = require_int("samples", samples, 1)
-        self.impl = kernels.require_impl("impl", impl)
+        self.impl = kernels.require_impl("impl", impl, kernels.PI)
         # every chunk draws at least one sample: more chunks are tasks that measure nothing
         self.chunks = None if chunks is None else require_int("chunks", chunks, 1, self.samples)
         self.compile_s = 0.0
@@ -79,7 +79,7 @@ class MonteCarloPi(Workload):
         metrics = {
             "pi_estimate": estimate,
             "abs_error": abs_error,
-            "releases_gil": kernels.RELEASES_GIL[self.impl],
+            "releases_gil": kernels.ROUTES[self.impl].releases_gil,
             "compile_s": self.compile_s,
         }
         return Outcome(metrics=metrics, units=self.samples, error=error)

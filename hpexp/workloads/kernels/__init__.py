@@ -1,47 +1,97 @@
 """Chapter 7's kernels, one module per ``impl``, shared by the julia, pi and diffusion workloads.
 
-Every module offers ``julia_rows(xs, ys, c, max_iterations) -> int`` (iterations summed over the
-grid), ``pi_count(samples, stream) -> int`` (points inside the quarter circle) and
-``diffusion(grid, iterations, d_dt) -> grid`` (periodic 2D diffusion steps, a new array). A
-module is imported only where a task first runs, so numba and the compiled libraries never load
-in a process that does not use them.
+A module offers what its :class:`Route` names of ``julia_rows(xs, ys, c, max_iterations) -> int``
+(iterations summed over the grid), ``pi_count(samples, stream) -> int`` (points inside the
+quarter circle) and ``diffusion(grid, iterations, d_dt) -> grid`` (periodic 2D diffusion steps,
+a new array); routes with threads of their own take ``threads=`` too. A module is imported only
+where a task first runs, so numba and the compiled libraries never load in a process that does
+not use them.
 """
 
 import importlib
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
 
 from hpexp.core.errors import ConfigError, require_choice
+from hpexp.core.model import Model
+from hpexp.core.workload import CannotRun
 from hpexp.workloads.kernels.availability import is_built, not_built_reason
 
-IMPLS = ("python", "numpy", "numba", "cython", "ctypes")
-#: whether other threads run while the kernel computes: numpy's array steps release the GIL
-#: (the Python between them holds it); numba (``nogil=True``), Cython (``with nogil``) and ctypes
-#: calls release it for the whole loop; pure Python never does
-RELEASES_GIL = {"python": False, "numpy": True, "numba": True, "cython": True, "ctypes": True}
-_MODULES = {
-    "python": "pure_python",
-    "numpy": "vectorised",
-    "numba": "numba_jit",
-    "cython": "cython_ext",
-    "ctypes": "c_library",
+#: the kernels a route may offer, by the workload that calls them
+JULIA, PI, DIFFUSION = "julia_rows", "pi_count", "diffusion"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way to compute the kernels: its module, what it offers, and how it runs.
+
+    ``releases_gil``: other threads run while the kernel computes (numpy's array steps release
+    it, the Python between them holds it; numba ``nogil=True``, Cython ``with nogil``, ctypes,
+    cffi, f2py ``threadsafe`` and the extension's ``Py_BEGIN_ALLOW_THREADS`` release it for the
+    whole loop; pure Python never does). ``threads``: the kernel spreads one call over threads of
+    its own, whose number is the job's ``workers`` (so it runs on the ``serial`` executor).
+    """
+
+    module: str
+    releases_gil: bool
+    kernels: tuple[str, ...] = (JULIA, PI, DIFFUSION)
+    threads: bool = False
+
+
+ROUTES = {
+    "python": Route("pure_python", releases_gil=False),
+    "numpy": Route("vectorised", releases_gil=True),
+    "numba": Route("numba_jit", releases_gil=True),
+    "cython": Route("cython_ext", releases_gil=True),
+    "ctypes": Route("c_library", releases_gil=True),
+    "cffi_abi": Route("cffi_abi", releases_gil=True),
+    "cffi_api": Route("cffi_api", releases_gil=True),
+    "cext": Route("c_extension", releases_gil=True),
+    "f2py": Route("fortran", releases_gil=True, kernels=(DIFFUSION,)),
+    "cython_prange": Route("cython_openmp", True, kernels=(JULIA, DIFFUSION), threads=True),
+    "numba_parallel": Route("numba_parallel", True, kernels=(JULIA, DIFFUSION), threads=True),
 }
 
 
-def require_impl(key: str, impl: object) -> str:
-    """``impl`` as one of :data:`IMPLS` whose kernel exists here, else a one-line ConfigError."""
-    chosen = require_choice(key, impl, IMPLS)
+def impls(kernel: str) -> tuple[str, ...]:
+    """The routes that offer ``kernel``, in :data:`ROUTES` order."""
+    return tuple(name for name, route in ROUTES.items() if kernel in route.kernels)
+
+
+def require_impl(key: str, impl: object, kernel: str) -> str:
+    """``impl`` as a route offering ``kernel`` whose module exists here, else a one-line
+    ConfigError."""
+    offered = impls(kernel)
+    chosen = require_choice(key, impl, offered)
     if not is_built(chosen):
-        usable = " | ".join(name for name in IMPLS if is_built(name))
+        usable = " | ".join(name for name in offered if is_built(name))
         raise ConfigError(key, chosen, f"{usable}; {not_built_reason(chosen)}")
     return chosen
 
 
+def in_kernel_threads_only(impl: str, model: Model) -> None:
+    """:class:`CannotRun` for a route with threads of its own on any executor but ``serial``:
+    the executor's workers and the kernel's threads would both claim ``workers``, and one
+    thread each would quietly be the plain route again."""
+    if ROUTES[impl].threads and model is not Model.inline:
+        raise CannotRun(
+            f"impl={impl} runs its own threads (workers = its thread count): "
+            "run it on executor=serial"
+        )
+
+
+def thread_options(impl: str, threads: int) -> dict[str, int]:
+    """The keyword a route with threads of its own takes (``threads``); none for the others."""
+    return {"threads": threads} if ROUTES[impl].threads else {}
+
+
 def load(impl: str) -> ModuleType:
     """The kernel module of ``impl`` (imported on first use in each process)."""
-    return importlib.import_module(f"{__name__}.{_MODULES[impl]}")
+    return importlib.import_module(f"{__name__}.{ROUTES[impl].module}")
 
 
 def warm(impl: str) -> float:
@@ -55,6 +105,24 @@ def warm(impl: str) -> float:
     if compile_all is not None:
         compile_all()
     return time.perf_counter() - started
+
+
+def stepped(
+    step: Callable[[np.ndarray, np.ndarray, float], None],
+    grid: np.ndarray,
+    iterations: int,
+    d_dt: float,
+    order: str = "C",
+) -> np.ndarray:
+    """``iterations`` calls of a compiled one-step kernel ``step(grid, out, d_dt)`` from a Python
+    loop that swaps the two grids: the book's own calling convention for its ctypes, cffi, f2py
+    and CPython-extension routes, so each step pays the route's call overhead once."""
+    grid = np.array(grid, dtype=np.float64, order=order)
+    scratch = np.empty_like(grid)
+    for _ in range(iterations):
+        step(grid, scratch, d_dt)
+        grid, scratch = scratch, grid
+    return grid
 
 
 def splitmix_seed(stream: np.random.SeedSequence) -> int:

@@ -7,7 +7,7 @@ import ctypes
 
 import numpy as np
 
-from hpexp.workloads.kernels import splitmix_seed
+from hpexp.workloads.kernels import splitmix_seed, stepped
 from hpexp.workloads.kernels.availability import C_LIBRARY
 
 _DOUBLES = ctypes.POINTER(ctypes.c_double)
@@ -29,11 +29,10 @@ def _load() -> ctypes.CDLL:
     ]
     library.pi_count.restype = ctypes.c_longlong
     library.pi_count.argtypes = [ctypes.c_longlong, ctypes.c_uint64]
-    library.diffusion_evolve.restype = None
-    library.diffusion_evolve.argtypes = [
+    library.diffusion_step.restype = None
+    library.diffusion_step.argtypes = [
         _DOUBLES,
         _DOUBLES,
-        ctypes.c_longlong,
         ctypes.c_longlong,
         ctypes.c_longlong,
         ctypes.c_double,
@@ -61,17 +60,14 @@ def pi_count(samples: int, stream: np.random.SeedSequence) -> int:
     return _library.pi_count(samples, splitmix_seed(stream))
 
 
-def diffusion(grid: np.ndarray, iterations: int, d_dt: float) -> np.ndarray:
-    """``iterations`` periodic diffusion steps of ``grid`` (a new array), in C."""
-    grid = np.array(grid, dtype=np.float64, order="C")
-    scratch = np.empty_like(grid)
+def diffusion_step(grid: np.ndarray, out: np.ndarray, d_dt: float) -> None:
     rows, columns = grid.shape
-    _library.diffusion_evolve(
-        grid.ctypes.data_as(_DOUBLES),
-        scratch.ctypes.data_as(_DOUBLES),
-        rows,
-        columns,
-        iterations,
-        d_dt,
+    _library.diffusion_step(
+        grid.ctypes.data_as(_DOUBLES), out.ctypes.data_as(_DOUBLES), rows, columns, d_dt
     )
-    return grid
+
+
+def diffusion(grid: np.ndarray, iterations: int, d_dt: float) -> np.ndarray:
+    """``iterations`` periodic diffusion steps of ``grid`` (a new array): one C call per step,
+    as ``diffusion_ctypes.py`` makes them."""
+    return stepped(diffusion_step, grid, iterations, d_dt)

@@ -1,5 +1,6 @@
 /* hpexp's chapter 7 kernels in plain C, built into a shared library when hpexp is installed and
- * called through ctypes (which releases the GIL for the length of each call).
+ * called through ctypes and cffi's ABI mode (kernels.h declares what they call); cffi's API mode
+ * and the hand-written CPython extension compile it into their own modules.
  *
  * The arithmetic follows CPython's complex type step by step (the same products, sums and
  * hypot), so julia_rows gives the pure-Python kernel's checksum exactly. pi_count draws from
@@ -7,6 +8,8 @@
  */
 #include <math.h>
 #include <stdint.h>
+
+#include "kernels.h"
 
 long long julia_rows(const double *xs, long long nx, const double *ys, long long ny,
                      double c_real, double c_imag, long long max_iterations)
@@ -50,26 +53,31 @@ long long pi_count(long long samples, uint64_t seed)
     return inside;
 }
 
-/* The 2D diffusion step of the book's chapter 7 (diffusion.c), on a periodic grid and in
- * numpy's order of operations (up + down + left + right - 4 * centre, then centre + d_dt *
- * laplacian), so the grid it gives is the numpy solver's, bit for bit. `iterations` steps
- * alternate between `grid` and `scratch`; the result is left in `grid`. */
+/* One step of the 2D diffusion of the book's chapter 7 (diffusion.c's evolve), on a periodic
+ * grid and in numpy's order of operations (up + down + left + right - 4 * centre, then
+ * centre + d_dt * laplacian), so the grid it gives is the numpy solver's, bit for bit. */
+void diffusion_step(const double *in, double *out, long long rows, long long cols, double d_dt)
+{
+    for (long long i = 0; i < rows; i++) {
+        const double *up = in + ((i + rows - 1) % rows) * cols;
+        const double *row = in + i * cols;
+        const double *down = in + ((i + 1) % rows) * cols;
+        double *target = out + i * cols;
+        for (long long j = 0; j < cols; j++) {
+            long long left = (j + cols - 1) % cols, right = (j + 1) % cols;
+            double laplacian = up[j] + down[j] + row[left] + row[right] - 4 * row[j];
+            target[j] = row[j] + d_dt * laplacian;
+        }
+    }
+}
+
+/* `iterations` steps alternating between `grid` and `scratch`; the result is left in `grid`. */
 void diffusion_evolve(double *grid, double *scratch, long long rows, long long cols,
                       long long iterations, double d_dt)
 {
     double *in = grid, *out = scratch;
     for (long long step = 0; step < iterations; step++) {
-        for (long long i = 0; i < rows; i++) {
-            const double *up = in + ((i + rows - 1) % rows) * cols;
-            const double *row = in + i * cols;
-            const double *down = in + ((i + 1) % rows) * cols;
-            double *target = out + i * cols;
-            for (long long j = 0; j < cols; j++) {
-                long long left = (j + cols - 1) % cols, right = (j + 1) % cols;
-                double laplacian = up[j] + down[j] + row[left] + row[right] - 4 * row[j];
-                target[j] = row[j] + d_dt * laplacian;
-            }
-        }
+        diffusion_step(in, out, rows, cols, d_dt);
         double *swap = in;
         in = out;
         out = swap;
