@@ -80,8 +80,8 @@ def test_console_script_is_the_same_program(tmp_path):
 BAD_INPUTS = [
     (
         ["executor=nope"],
-        "unknown executor 'nope' (available: asyncio, dask, gevent, joblib, mp_dummy, mp_pipe, "
-        "mp_pool, mp_queue, pool, serial, threads, tornado, uvloop)",
+        "unknown executor 'nope' (available: asyncio, dask, gevent, interpreter, joblib, "
+        "mp_dummy, mp_pipe, mp_pool, mp_queue, pool, serial, threads, tornado, uvloop)",
     ),
     (
         ["workload=nope"],
@@ -100,7 +100,7 @@ BAD_INPUTS = [
     (
         ["workload.impl=fortran"],
         "invalid value for 'workload.impl': 'fortran' "
-        "(allowed: python | numpy | numba | cython | ctypes)",
+        "(allowed: python | numpy | numba | cython | ctypes | cffi_abi | cffi_api | cext)",
     ),
     (["worker=2"], "unknown key 'worker' (did you mean 'workers'?"),
     (["samples=5"], "unknown key 'samples' (did you mean 'workload.samples'? allowed: executor,"),

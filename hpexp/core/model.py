@@ -27,3 +27,7 @@ class Model(StrEnum):
     greenlets = "greenlets"
     #: ``submit`` returns a ``concurrent.futures.Future`` computed on a dask cluster
     cluster = "cluster"
+    #: ``submit`` and ``map`` take a self-contained function (its source crosses, not hpexp's
+    #: code) and plain arguments, run in worker processes of another Python
+    #: (``executor.python``: PyPy, a free-threaded CPython)
+    interpreter = "interpreter"

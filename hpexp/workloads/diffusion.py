@@ -36,6 +36,7 @@ from hpexp.core.errors import ConfigError, require_int
 from hpexp.core.model import Model
 from hpexp.core.workload import Driver, Outcome, Workload
 from hpexp.workloads import kernels
+from hpexp.workloads.kernels import pure_python
 
 D, DT = 1.0, 0.1
 #: the relative difference a sum of many floats, or another order of additions, may make
@@ -88,6 +89,22 @@ class Solve:
     threads: int = 1
 
 
+def sums(grid: np.ndarray) -> tuple[float, float]:
+    """What a run is checked by: the grid's sum, and its sum of squares (the checksum)."""
+    return float(grid.sum()), float(np.square(grid).sum())
+
+
+def on_another_interpreter(executor: Any, tasks: Sequence[Solve]) -> list[tuple[float, float]]:
+    """The book's pure-Python loop itself, on lists, in the interpreter executor's workers."""
+    grids = executor.map(
+        pure_python.diffusion_lists,
+        [initial_grid(task.shape).tolist() for task in tasks],
+        [task.iterations for task in tasks],
+        [D * DT for _ in tasks],
+    )
+    return [sums(np.array(grid)) for grid in grids]
+
+
 def _grid_shape(value: Any) -> tuple[int, int]:
     allowed = "[rows, columns], each an integer >= 3"
     if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
@@ -118,6 +135,9 @@ class Diffusion(Workload):
 
     def driver(self, model: Model) -> Driver | None:
         kernels.in_kernel_threads_only(self.impl, model)
+        if model is Model.interpreter:
+            kernels.pure_python_only(self.impl)
+            return on_another_interpreter
         return None
 
     def tasks(self, workers: int, seed: int) -> list[Solve]:
@@ -125,8 +145,7 @@ class Diffusion(Workload):
         return [Solve(self.shape, self.iterations, self.impl, threads)]
 
     def run(self, task: Solve) -> tuple[float, float]:
-        grid = solved(task.shape, task.iterations, task.impl, task.threads)
-        return float(grid.sum()), float(np.square(grid).sum())
+        return sums(solved(task.shape, task.iterations, task.impl, task.threads))
 
     def reduce(self, results: list[tuple[float, float]]) -> Outcome:
         ((total, checksum),) = results

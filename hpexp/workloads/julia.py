@@ -10,6 +10,8 @@ executor only: on another executor, its workers and the kernel's would both clai
 """
 
 import functools
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from hpexp.core.errors import ConfigError, require_int
 from hpexp.core.model import Model
 from hpexp.core.workload import Driver, Outcome, Workload
 from hpexp.workloads import kernels
+from hpexp.workloads.kernels import pure_python
 
 X1, X2, Y1, Y2 = -1.8, 1.8, -1.8, 1.8
 C = complex(-0.62772, -0.42193)
@@ -63,6 +66,20 @@ class JuliaRows:
     threads: int = 1
 
 
+def on_another_interpreter(executor: Any, tasks: Sequence[JuliaRows]) -> list[int]:
+    """The pure-Python loop itself, on lists, in the interpreter executor's workers."""
+    return list(
+        executor.map(
+            pure_python.julia_sum,
+            [task.xs.tolist() for task in tasks],
+            [task.ys.tolist() for task in tasks],
+            itertools.repeat(C.real),
+            itertools.repeat(C.imag),
+            [task.max_iterations for task in tasks],
+        )
+    )
+
+
 class JuliaSet(Workload):
     """The Julia set of ``width`` x ``width`` points, ``max_iterations`` deep, by ``impl``."""
 
@@ -101,6 +118,9 @@ class JuliaSet(Workload):
 
     def driver(self, model: Model) -> Driver | None:
         kernels.in_kernel_threads_only(self.impl, model)
+        if model is Model.interpreter:
+            kernels.pure_python_only(self.impl)
+            return on_another_interpreter
         return None
 
     def tasks(self, workers: int, seed: int) -> list[JuliaRows]:

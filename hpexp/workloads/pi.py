@@ -1,14 +1,17 @@
 """Monte Carlo pi, the book's chapter 9 workload: CPU-bound, embarrassingly parallel."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from hpexp.core.errors import require_int
-from hpexp.core.workload import Outcome, Workload
+from hpexp.core.model import Model
+from hpexp.core.workload import Driver, Outcome, Workload
 from hpexp.workloads import kernels
+from hpexp.workloads.kernels import pure_python
 
 #: an estimate further than this many standard errors from pi marks the row as wrong; a correct
 #: sampler gets there with probability ~2e-9, a broken one (shared or biased streams) quickly does
@@ -27,6 +30,12 @@ class PiChunk:
 def count_inside(chunk: PiChunk) -> int:
     """Points of the chunk inside the unit quarter circle, by the chunk's kernel."""
     return kernels.load(chunk.impl).pi_count(chunk.samples, chunk.stream)
+
+
+def on_another_interpreter(executor: Any, tasks: Sequence[PiChunk]) -> list[int]:
+    """The pure-Python loop itself, in the interpreter executor's workers."""
+    seeds = [pure_python.pi_seed(task.stream) for task in tasks]
+    return list(executor.map(pure_python.pi_inside, [task.samples for task in tasks], seeds))
 
 
 def standard_error(samples: int) -> float:
@@ -56,6 +65,12 @@ class MonteCarloPi(Workload):
 
     def prepare(self) -> None:
         self.compile_s = kernels.warm(self.impl)
+
+    def driver(self, model: Model) -> Driver | None:
+        if model is Model.interpreter:
+            kernels.pure_python_only(self.impl)
+            return on_another_interpreter
+        return None
 
     def tasks(self, workers: int, seed: int) -> list[PiChunk]:
         count = self.chunk_count(workers)

@@ -84,6 +84,16 @@ def in_kernel_threads_only(impl: str, model: Model) -> None:
         )
 
 
+def pure_python_only(impl: str) -> None:
+    """:class:`CannotRun` unless ``impl`` is the pure-Python loop: another interpreter has
+    neither numpy nor hpexp's compiled kernels."""
+    if impl != "python":
+        raise CannotRun(
+            f"impl={impl} cannot run on another interpreter: only impl=python's pure-Python "
+            "loop crosses (numpy and the compiled kernels are this Python's)"
+        )
+
+
 def thread_options(impl: str, threads: int) -> dict[str, int]:
     """The keyword a route with threads of its own takes (``threads``); none for the others."""
     return {"threads": threads} if ROUTES[impl].threads else {}

@@ -1,16 +1,22 @@
-"""The book's pure-Python kernels: the reference every other kernel's result is checked against."""
+"""The book's pure-Python kernels: the reference every other kernel's result is checked against.
 
-import random
+Each loop is a self-contained function on plain lists and numbers (``julia_sum``, ``pi_inside``,
+``diffusion_lists``: builtins and what it imports itself), so the interpreter executor can send
+its source to another Python (PyPy) and run the very same code there; ``julia_rows``,
+``pi_count`` and ``diffusion`` hand them numpy's arrays as lists.
+"""
 
 import numpy as np
 
 
-def julia_rows(xs: np.ndarray, ys: np.ndarray, c: complex, max_iterations: int) -> int:
+def julia_sum(
+    xs: list[float], ys: list[float], c_real: float, c_imag: float, max_iterations: int
+) -> int:
     """Iterations summed over the grid rows ``ys`` x columns ``xs`` (``julia1_nopil.py``'s loop)."""
+    c = complex(c_real, c_imag)
     total = 0
-    row_xs = xs.tolist()
-    for y in ys.tolist():
-        for x in row_xs:
+    for y in ys:
+        for x in xs:
             z = complex(x, y)
             n = 0
             while n < max_iterations and abs(z) < 2:
@@ -20,9 +26,11 @@ def julia_rows(xs: np.ndarray, ys: np.ndarray, c: complex, max_iterations: int) 
     return total
 
 
-def pi_count(samples: int, stream: np.random.SeedSequence) -> int:
+def pi_inside(samples: int, seed: int) -> int:
     """Points inside the unit quarter circle, drawn from the stdlib's Mersenne Twister."""
-    rand = random.Random(int.from_bytes(stream.generate_state(4).tobytes(), "little")).random
+    import random
+
+    rand = random.Random(seed).random
     inside = 0
     for _ in range(samples):
         x, y = rand(), rand()
@@ -31,11 +39,10 @@ def pi_count(samples: int, stream: np.random.SeedSequence) -> int:
     return inside
 
 
-def diffusion(grid: np.ndarray, iterations: int, d_dt: float) -> np.ndarray:
+def diffusion_lists(rows: list[list[float]], iterations: int, d_dt: float) -> list[list[float]]:
     """``diffusion_python.py``'s steps, as the book writes them: lists of floats, every
     neighbour indexed from the grid with wrapped indices, a new grid per step (``d_dt`` is
     D x dt: the book's ``D * (...) * dt`` with its D = 1)."""
-    rows = grid.tolist()
     xmax, ymax = len(rows), len(rows[0])
     for _ in range(iterations):
         new_grid = [[0.0 for x in range(ymax)] for x in range(xmax)]
@@ -45,4 +52,21 @@ def diffusion(grid: np.ndarray, iterations: int, d_dt: float) -> np.ndarray:
                 grid_yy = rows[i][(j + 1) % ymax] + rows[i][(j - 1) % ymax] - 2.0 * rows[i][j]
                 new_grid[i][j] = rows[i][j] + (grid_xx + grid_yy) * d_dt
         rows = new_grid
-    return np.array(rows)
+    return rows
+
+
+def pi_seed(stream: np.random.SeedSequence) -> int:
+    """The Mersenne Twister's seed for a task's own random stream."""
+    return int.from_bytes(stream.generate_state(4).tobytes(), "little")
+
+
+def julia_rows(xs: np.ndarray, ys: np.ndarray, c: complex, max_iterations: int) -> int:
+    return julia_sum(xs.tolist(), ys.tolist(), c.real, c.imag, max_iterations)
+
+
+def pi_count(samples: int, stream: np.random.SeedSequence) -> int:
+    return pi_inside(samples, pi_seed(stream))
+
+
+def diffusion(grid: np.ndarray, iterations: int, d_dt: float) -> np.ndarray:
+    return np.array(diffusion_lists(grid.tolist(), iterations, d_dt))
