@@ -73,8 +73,10 @@ def section(part: WorkloadResults, out_dir: Path) -> str:
     matrix = ""
     if compares_impls(part.summary, part.workload):
         speedups = impl_speedups(part.summary, part.workload).rename_axis(index=None)
+        baseline = html.escape(str(speedups.index[0]))
         matrix = (
-            "<p>Times faster than <code>impl=python</code> on the same executor and workers:</p>"
+            f"<p>Times faster than <code>impl={baseline}</code> on the same executor and "
+            "workers:</p>"
             + speedups.map(lambda x: "-" if pd.isna(x) else f"{x:.1f}x").to_html(
                 border=0, classes="summary"
             )

@@ -1,6 +1,7 @@
 """PNG figures of a summary: time and speedup vs workers, the book's crawl figure, the shared
-array's time and memory per way of sharing, chapter 7's kernels against pure Python, and
-chapter 8's cost of I/O beside CPU work.
+array's time and memory per way of sharing, chapter 7's kernels against pure Python (or numpy,
+where pure Python was not measured) with each route's time and call overhead, and chapter 8's
+cost of I/O beside CPU work.
 
 No workload is named here: a figure is drawn for any workload whose rows have the columns it
 needs (:data:`BY_COLUMNS`), so a new workload with a delay and requests gets the crawl figure.
@@ -36,6 +37,9 @@ SAVE = "workload.save"
 BATCH = "workload.batch"
 HASH_TASKS = "workload.tasks"
 DIFFICULTY = "workload.difficulty"
+CALL_OVERHEAD = "call_overhead_us"
+#: what each impl is compared with, the first of these that was measured
+BASELINE_IMPLS = ("python", "numpy")
 #: how a curve names a value of these columns (others: ``column=value``)
 LABELS = {
     "executor": "{}",
@@ -255,14 +259,24 @@ def time_and_memory_per_share(frame: pd.DataFrame, workload: str) -> Figure:
     return figure
 
 
+def baseline_impl(summary: pd.DataFrame, workload: str) -> str | None:
+    """The impl the others are compared with: pure Python where it was measured, else numpy."""
+    if IMPL not in summary:
+        return None
+    impls = set(summary.loc[summary["workload"] == workload].dropna(subset=["median_s"])[IMPL])
+    return next((impl for impl in BASELINE_IMPLS if impl in impls and len(impls) > 1), None)
+
+
 def impl_speedups(summary: pd.DataFrame, workload: str) -> pd.DataFrame:
-    """Chapter 7's matrix: how many times faster than the pure-Python kernel each ``impl`` is
-    (rows, python first), on the same executor, workers and other parameters (columns)."""
+    """Chapter 7's matrix: how many times faster than the baseline kernel (:func:`baseline_impl`)
+    each ``impl`` is (rows, the baseline first), on the same executor, workers and other
+    parameters (columns)."""
+    baseline = baseline_impl(summary, workload)
     rows = summary[summary["workload"] == workload].dropna(subset=["median_s"])
     cells = [c for c in key_columns(rows) if c not in ("workload", IMPL)]
     medians = rows.pivot_table(index=IMPL, columns=cells, values="median_s", observed=True)
-    impls = ["python", *sorted(set(medians.index) - {"python"})]
-    speedups = medians.loc["python"] / medians.reindex(impls)
+    impls = [baseline, *sorted(set(medians.index) - {baseline})]
+    speedups = medians.loc[baseline] / medians.reindex(impls)
     speedups.columns = [
         _label(cells, values if isinstance(values, tuple) else (values,))
         for values in speedups.columns
@@ -287,10 +301,40 @@ def speedup_over_python(summary: pd.DataFrame, workload: str) -> Figure:
     _plain_log_ticks(axes)
     axes.axhline(1, color="black", linewidth=0.8)
     axes.set_xlabel("impl")
-    axes.set_ylabel("times faster than impl=python")
+    baseline = speedups.index[0]
+    axes.set_ylabel(f"times faster than impl={baseline}")
     axes.grid(True, axis="y", which="both", alpha=0.3)
     _legend_outside(axes)
-    axes.set_title(f"{workload}: speedup over pure Python per impl")
+    axes.set_title(f"{workload}: speedup over impl={baseline} per impl")
+    return figure
+
+
+def time_and_call_overhead_per_route(frame: pd.DataFrame, workload: str) -> Figure:
+    """Chapter 7's routes side by side: each one's median time at one worker on one thread of
+    its own (``serial``, workers=1), and what one call costs it on a tiny problem
+    (``call_overhead_us``): a route can compute fast and still pay at its boundary."""
+    one = frame[(frame["executor"] == SERIAL) & (frame["workers"] == 1)]
+    per_route = one.groupby(IMPL, observed=True).agg(
+        median_s=("wall_s", "median"), overhead=(CALL_OVERHEAD, "median")
+    )
+    per_route = per_route.sort_values("median_s")
+    figure = Figure(figsize=(12, 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    time_axes, overhead_axes = figure.subplots(1, 2)
+    positions = np.arange(len(per_route))
+    for axes, column, label in (
+        (time_axes, "median_s", "median time, serial, workers=1 (s)"),
+        (overhead_axes, "overhead", "one call on a tiny problem (µs)"),
+    ):
+        axes.bar(positions, per_route[column].to_numpy(), 0.7)
+        axes.set_xticks(positions, per_route.index, rotation=30, ha="right")
+        axes.set_yscale("log")
+        _plain_log_ticks(axes)
+        axes.set_ylabel(label)
+        axes.grid(True, axis="y", which="both", alpha=0.3)
+    time_axes.set_title("time per route (fastest first)")
+    overhead_axes.set_title("call overhead per route")
+    figure.suptitle(f"{workload}: what each route costs to run and to call")
     return figure
 
 
@@ -357,11 +401,14 @@ def io_cost_vs_task_time(frame: pd.DataFrame, workload: str) -> Figure:
 
 
 def compares_impls(summary: pd.DataFrame, workload: str) -> bool:
-    """The workload was measured with pure Python and at least one other kernel."""
-    if IMPL not in summary:
-        return False
-    impls = set(summary.loc[summary["workload"] == workload].dropna(subset=["median_s"])[IMPL])
-    return "python" in impls and len(impls) > 1
+    """The workload was measured with a baseline kernel and at least one other."""
+    return baseline_impl(summary, workload) is not None
+
+
+def _serial_one_worker(rows: pd.DataFrame) -> bool:
+    """More than one route was measured on ``serial`` at one worker."""
+    one = rows[(rows["executor"] == SERIAL) & (rows["workers"] == 1)]
+    return one[IMPL].nunique() > 1
 
 
 def _saved_and_not(rows: pd.DataFrame) -> bool:
@@ -375,6 +422,7 @@ BY_COLUMNS = (
     ("time_vs_concurrency", (DELAY, REQUESTS), lambda _: True, time_vs_concurrency_per_delay),
     ("io_cost", (SAVE, BATCH, HASH_TASKS, DIFFICULTY), _saved_and_not, io_cost_vs_task_time),
     ("time_and_memory", (SHARE,), lambda _: True, time_and_memory_per_share),
+    ("routes", (IMPL, CALL_OVERHEAD), _serial_one_worker, time_and_call_overhead_per_route),
 )
 
 
