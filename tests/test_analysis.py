@@ -340,3 +340,24 @@ def test_a_noisy_best_beyond_the_cpus_is_not_called_scaling():
         "Best speedup: 2.10x at 4 workers (pool), 1.96x already at 2; efficiency falls below 0.8 "
         "from 4 workers; more workers than this machine's 2 CPUs add nothing."
     )
+
+
+def test_serial_scales_only_where_the_kernel_ran_on_threads_of_its_own(tmp_path):
+    """On serial, more workers are no concurrency, except for a kernel whose workers are its own
+    threads (``kernel_threads``): then it gets a speedup, a curve and an ideal line."""
+    from hpexp.analysis.plots import _scaled, time_vs_workers
+
+    impl = "workload.impl"
+    df = frame(
+        runs("serial", 1, [4.0, 4.0], **{impl: "cython", "kernel_threads": 1}),
+        runs("serial", 2, [4.0, 4.0], **{impl: "cython", "kernel_threads": 1}),
+        runs("serial", 1, [4.0, 4.0], **{impl: "cython_prange", "kernel_threads": 1}),
+        runs("serial", 2, [2.5, 2.5], **{impl: "cython_prange", "kernel_threads": 2}),
+    )
+    summary = hpexp.summarize(df)
+    assert row(summary, **{impl: "cython_prange", "workers": 2})["speedup"] == 1.6
+    assert math.isnan(row(summary, **{impl: "cython", "workers": 2})["speedup"])
+    assert set(_scaled(summary, "pi")[impl]) == {"cython_prange"}
+    (axes,) = time_vs_workers(summary, "pi").axes
+    dashed = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 1, "an ideal line for the threaded kernel only"

@@ -149,7 +149,7 @@ def time_vs_workers(summary: pd.DataFrame, workload: str) -> Figure:
             axes.fill_between(
                 curve["workers"], curve["min_s"], curve["max_s"], color=line.get_color(), alpha=0.15
             )
-            if (curve["executor"] == SERIAL).all():
+            if not _concurrent(curve):
                 continue  # serial runs its tasks in turn: more workers are no ideal to reach
             first = curve.iloc[0]
             ideal = first["median_s"] * first["workers"] / curve["workers"]
@@ -175,11 +175,21 @@ def _speedup_curve(axes: Axes, curve: pd.DataFrame, label: str) -> None:
     )
 
 
+def _concurrent(curve: pd.DataFrame) -> bool:
+    """More workers ran at once: any executor but serial, and serial where the kernel ran on
+    threads of its own (summarize gives serial a speedup beyond workers=1 only then)."""
+    beyond_one = curve[curve["workers"] > 1]
+    return bool((curve["executor"] != SERIAL).any() or beyond_one["speedup"].notna().any())
+
+
 def _scaled(summary: pd.DataFrame, workload: str) -> pd.DataFrame:
     """The configurations with a speedup to draw: serial, which runs its tasks in turn whatever
-    ``workers`` says, has none beyond its own baseline, so it is not drawn against workers."""
-    rows = summary[(summary["workload"] == workload) & (summary["executor"] != SERIAL)]
-    return rows.dropna(subset=["speedup"])
+    ``workers`` says, has none beyond its own baseline, so it is not drawn against workers
+    (unless its kernel ran on threads of its own)."""
+    rows = summary[summary["workload"] == workload].dropna(subset=["speedup"])
+    series = [k for k in key_columns(rows) if k != "workers"]
+    curves = rows.groupby(series, observed=True, dropna=False, group_keys=False)
+    return curves.filter(lambda curve: (curve["workers"] > 1).any()) if len(rows) else rows
 
 
 def speedup_vs_workers(summary: pd.DataFrame, workload: str, limit: CpuLimit) -> Figure:
@@ -340,8 +350,9 @@ def time_and_call_overhead_per_route(frame: pd.DataFrame, workload: str) -> Figu
 
 def scaling_per_impl(summary: pd.DataFrame, workload: str, limit: CpuLimit) -> Figure:
     """Speedup vs workers per ``impl``, one panel per executor: threads scale only the kernels
-    that release the GIL, processes scale them all."""
-    rows = summary[summary["workload"] == workload].dropna(subset=["speedup"])
+    that release the GIL, processes scale them all, and serial scales the kernels that run on
+    threads of their own: executor threads and in-kernel threads side by side."""
+    rows = _scaled(summary, workload)
     executors = list(dict.fromkeys(rows["executor"]))
     figure = Figure(figsize=(5 * len(executors) + 2, 4.5), layout="constrained")
     FigureCanvasAgg(figure)

@@ -34,6 +34,8 @@ UNRELIABLE_CV = 0.10
 CONFIDENCE = 0.95
 ALPHA = 0.05
 SERIAL = "serial"
+#: the metric of a kernel that spreads one call over threads of its own (``workers`` of them)
+KERNEL_THREADS = "kernel_threads"
 STATISTICS = ["median_s", "mean_s", "std_s", "min_s", "max_s", "iqr_s", "ci_low_s", "ci_high_s"]
 #: ratios of medians; paired by round, with an interval, where a sweep has rounds
 RATIOS = ["speedup", "speedup_vs_serial"]
@@ -187,7 +189,9 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     ``left_out_rounds``: see :mod:`hpexp.analysis.paired`), ``speedup_vs_serial`` (vs the
     serial executor at workers=1, same workload parameters; paired likewise) and
     ``efficiency`` (speedup / workers). ``by`` adds grouping columns, e.g.
-    ``["python_version"]``.
+    ``["python_version"]``. On ``serial``, more workers are no concurrency and get no speedup,
+    except where the kernel ran on threads of its own (``kernel_threads`` > 1: workers are its
+    threads, as with ``cython_prange``).
     """
     keys = configuration_columns(frame, by)
     if frame.empty:
@@ -198,12 +202,18 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     summary = errors.to_frame()
     ok = ok_rows(frame)
     per_round = round_medians(ok, keys)
+    own_threads = pd.Series(False, index=summary.index)
+    if len(ok) and KERNEL_THREADS in ok:
+        most = ok.groupby(keys, **group)[KERNEL_THREADS].max()
+        own_threads = (most.reindex(summary.index) > 1).fillna(False).astype(bool)
     if len(ok):
         summary = summary.join(ok.groupby(keys, **group)[VALUE].apply(_statistics).unstack())
         summary = summary.join(per_round.groupby(keys, **group).size().rename("rounds"))
         summary = summary.join(contention(ok, keys))
     columns = ["errors", "n", "rounds", *STATISTICS, *CONTENTION]
-    summary = summary.reindex(columns=columns).reset_index()
+    summary = summary.reindex(columns=columns)
+    summary["own_threads"] = own_threads
+    summary = summary.reset_index()
     summary["rounds"] = summary["rounds"].fillna(0).astype(int)
     summary["n"] = summary["n"].fillna(0).astype(int)
     summary["errors"] = summary["errors"].astype(int)
@@ -226,8 +236,11 @@ def summarize(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
         paired = summarized_ratios(paired_over(per_round, round_base, on), keys, name)
         _with_ratio(summary, name, _speedup(summary, base, on), paired, keys)
     # serial runs every task in turn whatever ``workers`` says: more "workers" only split the
-    # work into more tasks, so no speedup is claimed for it beyond its own baseline
-    not_concurrent = (summary["executor"] == SERIAL) & (summary["workers"] > 1)
+    # work into more tasks, so no speedup is claimed for it beyond its own baseline, unless the
+    # kernel spread each call over ``workers`` threads of its own
+    not_concurrent = (
+        (summary["executor"] == SERIAL) & (summary["workers"] > 1) & ~summary["own_threads"]
+    )
     summary.loc[not_concurrent, [*RATIOS, *INTERVALS]] = np.nan
     summary["efficiency"] = summary["speedup"] / summary["workers"]
     return summary[[*keys, *MEASURES]]

@@ -126,6 +126,7 @@ class Diffusion(Workload):
         self.iterations = require_int("iterations", iterations, 1)
         self.impl = kernels.require_impl("impl", impl, kernels.DIFFUSION)
         self.compile_s = 0.0
+        self.kernel_threads = 1
         self.call_overhead_us = 0.0
 
     def prepare(self) -> None:
@@ -142,6 +143,7 @@ class Diffusion(Workload):
 
     def tasks(self, workers: int, seed: int) -> list[Solve]:
         threads = workers if kernels.ROUTES[self.impl].threads else 1
+        self.kernel_threads = threads
         return [Solve(self.shape, self.iterations, self.impl, threads)]
 
     def run(self, task: Solve) -> tuple[float, float]:
@@ -164,6 +166,7 @@ class Diffusion(Workload):
             "checksum": checksum,
             "cells": cells,
             "releases_gil": kernels.ROUTES[self.impl].releases_gil,
+            "kernel_threads": self.kernel_threads,
             "call_overhead_us": self.call_overhead_us,
             "compile_s": self.compile_s,
         }

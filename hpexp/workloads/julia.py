@@ -103,6 +103,7 @@ class JuliaSet(Workload):
                 "chunks", chunks, f"null or an integer from 1 to {len(self.ys)} (rows)"
             )
         self.compile_s = 0.0
+        self.kernel_threads = 1
 
     def chunk_count(self, workers: int) -> int:
         if kernels.ROUTES[self.impl].threads:
@@ -126,6 +127,7 @@ class JuliaSet(Workload):
     def tasks(self, workers: int, seed: int) -> list[JuliaRows]:
         bands = np.array_split(self.ys, self.chunk_count(workers))
         threads = workers if kernels.ROUTES[self.impl].threads else 1
+        self.kernel_threads = threads
         return [JuliaRows(self.xs, band, self.max_iterations, self.impl, threads) for band in bands]
 
     def run(self, task: JuliaRows) -> int:
@@ -146,6 +148,7 @@ class JuliaSet(Workload):
             "checksum": checksum,
             "pixels": pixels,
             "releases_gil": kernels.ROUTES[self.impl].releases_gil,
+            "kernel_threads": self.kernel_threads,
             "compile_s": self.compile_s,
         }
         return Outcome(metrics=metrics, units=pixels, error=error)
