@@ -100,7 +100,8 @@ BAD_INPUTS = [
     (
         ["workload.impl=fortran"],
         "invalid value for 'workload.impl': 'fortran' "
-        "(allowed: python | numpy | numba | cython | ctypes | cffi_abi | cffi_api | cext)",
+        "(allowed: python | python_uniform | numpy | numba | cython | ctypes | cffi_abi | "
+        "cffi_api | cext)",
     ),
     (["worker=2"], "unknown key 'worker' (did you mean 'workers'?"),
     (["samples=5"], "unknown key 'samples' (did you mean 'workload.samples'? allowed: executor,"),

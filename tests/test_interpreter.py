@@ -110,9 +110,11 @@ def test_julia_s_pure_python_loop_gives_cpython_s_checksum_on_pypy(workers):
 
 
 @needs_pypy
-def test_pi_and_diffusion_run_the_same_loops_there():
-    (pi,) = measure("workload.samples=20000", "executor=interpreter", "repeats=1")
-    (here,) = measure("workload.samples=20000", "repeats=1")
+@pytest.mark.parametrize("impl", ["python", "python_uniform"])
+def test_pi_and_diffusion_run_the_same_loops_there(impl):
+    cell = ["workload.samples=20000", f"workload.impl={impl}", "repeats=1"]
+    (pi,) = measure(*cell, "executor=interpreter")
+    (here,) = measure(*cell)
     assert pi["status"] == "ok", pi["error"]
     assert pi["pi_estimate"] == here["pi_estimate"], "the same Mersenne Twister, the same seeds"
     small = ["workload=diffusion", "workload.impl=python", "workload.grid_shape=[9,7]"]

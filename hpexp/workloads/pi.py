@@ -32,10 +32,15 @@ def count_inside(chunk: PiChunk) -> int:
     return kernels.load(chunk.impl).pi_count(chunk.samples, chunk.stream)
 
 
+#: the self-contained pure-Python loop of each impl that has one
+PURE_PYTHON_LOOPS = {"python": pure_python.pi_inside, "python_uniform": pure_python.pi_uniform}
+
+
 def on_another_interpreter(executor: Any, tasks: Sequence[PiChunk]) -> list[int]:
     """The pure-Python loop itself, in the interpreter executor's workers."""
     seeds = [pure_python.pi_seed(task.stream) for task in tasks]
-    return list(executor.map(pure_python.pi_inside, [task.samples for task in tasks], seeds))
+    loop = PURE_PYTHON_LOOPS[tasks[0].impl]
+    return list(executor.map(loop, [task.samples for task in tasks], seeds))
 
 
 def standard_error(samples: int) -> float:

@@ -34,16 +34,19 @@ class Route:
     cffi, f2py ``threadsafe`` and the extension's ``Py_BEGIN_ALLOW_THREADS`` release it for the
     whole loop; pure Python never does). ``threads``: the kernel spreads one call over threads of
     its own, whose number is the job's ``workers`` (so it runs on the ``serial`` executor).
+    ``pure_python``: a loop of plain Python, which another interpreter (PyPy) can run.
     """
 
     module: str
     releases_gil: bool
     kernels: tuple[str, ...] = (JULIA, PI, DIFFUSION)
     threads: bool = False
+    pure_python: bool = False
 
 
 ROUTES = {
-    "python": Route("pure_python", releases_gil=False),
+    "python": Route("pure_python", releases_gil=False, pure_python=True),
+    "python_uniform": Route("book_pi", releases_gil=False, kernels=(PI,), pure_python=True),
     "numpy": Route("vectorised", releases_gil=True),
     "numba": Route("numba_jit", releases_gil=True),
     "cython": Route("cython_ext", releases_gil=True),
@@ -85,12 +88,12 @@ def in_kernel_threads_only(impl: str, model: Model) -> None:
 
 
 def pure_python_only(impl: str) -> None:
-    """:class:`CannotRun` unless ``impl`` is the pure-Python loop: another interpreter has
+    """:class:`CannotRun` unless ``impl`` is a pure-Python loop: another interpreter has
     neither numpy nor hpexp's compiled kernels."""
-    if impl != "python":
+    if not ROUTES[impl].pure_python:
         raise CannotRun(
-            f"impl={impl} cannot run on another interpreter: only impl=python's pure-Python "
-            "loop crosses (numpy and the compiled kernels are this Python's)"
+            f"impl={impl} cannot run on another interpreter: only a pure-Python loop crosses "
+            "(numpy and the compiled kernels are this Python's)"
         )
 
 

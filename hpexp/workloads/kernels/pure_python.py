@@ -1,9 +1,9 @@
 """The book's pure-Python kernels: the reference every other kernel's result is checked against.
 
 Each loop is a self-contained function on plain lists and numbers (``julia_sum``, ``pi_inside``,
-``diffusion_lists``: builtins and what it imports itself), so the interpreter executor can send
-its source to another Python (PyPy) and run the very same code there; ``julia_rows``,
-``pi_count`` and ``diffusion`` hand them numpy's arrays as lists.
+``pi_uniform``, ``diffusion_lists``: builtins and what it imports itself), so the interpreter
+executor can send its source to another Python (PyPy) and run the very same code there;
+``julia_rows``, ``pi_count`` and ``diffusion`` hand them numpy's arrays as lists.
 """
 
 import numpy as np
@@ -27,7 +27,8 @@ def julia_sum(
 
 
 def pi_inside(samples: int, seed: int) -> int:
-    """Points inside the unit quarter circle, drawn from the stdlib's Mersenne Twister."""
+    """Points inside the unit quarter circle, drawn from the stdlib's Mersenne Twister: the seed
+    notes' loop, ``random`` bound to a local and called twice per point."""
     import random
 
     rand = random.Random(seed).random
@@ -37,6 +38,22 @@ def pi_inside(samples: int, seed: int) -> int:
         if x * x + y * y <= 1.0:
             inside += 1
     return inside
+
+
+def pi_uniform(samples: int, seed: int) -> int:
+    """The 2nd edition's own loop (``pi_lists_parallel.py``): ``uniform(0, 1)`` looked up and
+    called twice per point, the comparison's boolean added to the count. A seeded ``Random`` of
+    its own stands for the module's global one, so every chunk draws its own stream."""
+    import random
+
+    generator = random.Random(seed)
+    nbr_trials_in_quarter_unit_circle = 0
+    for _ in range(samples):
+        x = generator.uniform(0, 1)
+        y = generator.uniform(0, 1)
+        is_in_unit_circle = x * x + y * y <= 1.0
+        nbr_trials_in_quarter_unit_circle += is_in_unit_circle
+    return nbr_trials_in_quarter_unit_circle
 
 
 def diffusion_lists(rows: list[list[float]], iterations: int, d_dt: float) -> list[list[float]]:
