@@ -78,13 +78,21 @@ class JoblibExecutor(Executor):
             raise CannotShare(f"joblib's {self.backend} backend cannot hand shared state over")
         initializer(*initargs)
 
+    def _parallel_on_dask(self) -> joblib.Parallel:  # pragma: no mutate block
+        """joblib's dask backend on a cluster of our own or the one at ``address``.
+
+        Pinned by tests/test_dask.py on real clusters, which the mutation run leaves out (a
+        cluster per mutant is too slow), so it is not mutated.
+        """
+        self._dask = DaskConnection(self.workers, self.address, self.connect_timeout_s)
+        self._dask_shape = self._dask.shape
+        # pure=False: dask must never hand back a cached result for a repeated task
+        with joblib.parallel_config(backend="dask", client=self._dask.client, pure=False):
+            return joblib.Parallel(n_jobs=self.workers)
+
     def start(self) -> None:
         if self.backend == "dask":
-            self._dask = DaskConnection(self.workers, self.address, self.connect_timeout_s)
-            self._dask_shape = self._dask.shape
-            # pure=False: dask must never hand back a cached result for a repeated task
-            with joblib.parallel_config(backend="dask", client=self._dask.client, pure=False):
-                self._parallel = joblib.Parallel(n_jobs=self.workers)
+            self._parallel = self._parallel_on_dask()
         elif self.backend == "threading":
             self._parallel = joblib.Parallel(n_jobs=self.workers, backend=self.backend)
         else:
