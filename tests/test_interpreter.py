@@ -173,3 +173,17 @@ def test_the_worker_needs_nothing_but_the_standard_library():
     hello, reply = done.stdout.splitlines()
     assert json.loads(hello)["implementation"] == sys.implementation.name
     assert json.loads(reply) == {"result": 8}
+
+
+def exits_at_once():
+    import os
+
+    os._exit(3)
+
+
+@needs_pypy
+def test_a_worker_that_dies_fails_its_call_in_one_line():
+    with InterpreterExecutor(1, "pypy3") as executor:
+        died = executor.submit(exits_at_once).exception(timeout=60)
+        assert str(died) == "the pypy worker exited (code 3)"
+        assert "exited" in str(executor.submit(cube, 2).exception(timeout=60))

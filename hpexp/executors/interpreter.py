@@ -94,11 +94,18 @@ class Peer:
             raise RuntimeError(f"{python} did not start hpexp's worker: is it a Python?") from None
 
     def call(self, request: str) -> Any:
-        self.process.stdin.write(request)
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
+        try:
+            self.process.stdin.write(request)
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except OSError:  # a broken pipe: the worker is gone
+            line = ""
         if not line:
-            raise RuntimeError(f"the {self.about['implementation']} worker exited")
+            try:
+                code = self.process.wait(STOP_S)  # its output ended: it is exiting
+            except subprocess.TimeoutExpired:
+                code = None
+            raise RuntimeError(f"the {self.about['implementation']} worker exited (code {code})")
         reply = json.loads(line)
         if "error" in reply:
             raise raised_remotely(reply)
