@@ -361,3 +361,27 @@ def test_serial_scales_only_where_the_kernel_ran_on_threads_of_its_own(tmp_path)
     (axes,) = time_vs_workers(summary, "pi").axes
     dashed = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == 1, "an ideal line for the threaded kernel only"
+
+
+def test_a_curve_keeps_its_colour_from_panel_to_panel_and_one_legend_names_it_once():
+    from hpexp.analysis.plots import scaling_per_impl
+
+    impl = "workload.impl"
+    df = frame(
+        *(
+            runs(executor, workers, [4.0 / workers**0.5] * 2, **{impl: name})
+            for executor, names in (("threads", ("cython", "numba")), ("pool", ("numba",)))
+            for name in names
+            for workers in (1, 2)
+        )
+    )
+    figure = scaling_per_impl(hpexp.summarize(df), "pi", CpuLimit(2))
+    colours = {
+        axes.get_title(): {line.get_label(): line.get_color() for line in axes.get_lines()}
+        for axes in figure.axes
+    }
+    assert colours["pool"]["impl numba"] == colours["threads"]["impl numba"]
+    assert colours["threads"]["impl cython"] != colours["threads"]["impl numba"]
+    first, last = (axes.get_legend() for axes in figure.axes)
+    assert first is None, "one legend, beside the last panel"
+    assert [t.get_text() for t in last.get_texts()] == ["impl cython", "impl numba", "ideal"]

@@ -108,6 +108,30 @@ def _legend_outside(axes: Axes) -> None:
     axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 
 
+def _colours(curves: list[list[tuple[str, pd.DataFrame]]]) -> dict[str, str]:
+    """One colour per label across every panel, so a curve keeps its colour from panel to
+    panel and one legend names them all."""
+    labels = dict.fromkeys(label for panel in curves for label, _ in panel)
+    return {label: f"C{number % 10}" for number, label in enumerate(labels)}
+
+
+def _legend_of_panels(panels: list[Axes], colours: dict[str, str]) -> None:
+    """One legend, right of the last panel, naming every panel's curves once (in ``colours``'
+    order), then the lines drawn for reference (ideal, the CPUs)."""
+    handles: dict[str, object] = {}
+    for axes in panels:
+        for handle, label in zip(*axes.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    handles = {
+        label: handles[label]
+        for label in sorted(handles, key=lambda label: (label not in colours, label))
+    }
+    panels[-1].legend(
+        list(handles.values()), list(handles), fontsize="small", loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+    )  # fmt: skip
+
+
 #: more curves than this on one axis cannot be told apart (matplotlib cycles 10 colours):
 #: julia_ch7's 15 impl x executor curves get one panel per executor instead
 MAX_CURVES = 8
@@ -143,9 +167,13 @@ def time_vs_workers(summary: pd.DataFrame, workload: str) -> Figure:
     """Median wall time per curve (band: min to max), dashed: ideal scaling from its first point."""
     rows = summary[summary["workload"] == workload].dropna(subset=["median_s"])
     figure, panels = _panels(rows, f"{workload}: time vs workers (dashed: ideal)")
-    for axes, panel in panels:
-        for label, curve in _series(panel, _hidden(panels)):
-            (line,) = axes.plot(curve["workers"], curve["median_s"], marker="o", label=label)
+    curves = [_series(panel, _hidden(panels)) for _, panel in panels]
+    colours = _colours(curves)
+    for (axes, panel), series in zip(panels, curves, strict=True):
+        for label, curve in series:
+            (line,) = axes.plot(
+                curve["workers"], curve["median_s"], marker="o", label=label, color=colours[label]
+            )
             axes.fill_between(
                 curve["workers"], curve["min_s"], curve["max_s"], color=line.get_color(), alpha=0.15
             )
@@ -158,21 +186,22 @@ def time_vs_workers(summary: pd.DataFrame, workload: str) -> Figure:
         axes.set_yscale("log")
         _plain_log_ticks(axes)
     panels[0][0].set_ylabel("median wall time (s)")
-    _legend_outside(panels[-1][0])
+    _legend_of_panels([axes for axes, _ in panels], colours)
     return figure
 
 
-def _speedup_curve(axes: Axes, curve: pd.DataFrame, label: str) -> None:
+def _speedup_curve(axes: Axes, curve: pd.DataFrame, label: str, colour: str) -> None:
     """One speedup curve; where a sweep had rounds, its interval across them as error bars."""
     low, high = curve["speedup_low"], curve["speedup_high"]
     if low.isna().all():
-        axes.plot(curve["workers"], curve["speedup"], marker="o", label=label)
+        axes.plot(curve["workers"], curve["speedup"], marker="o", label=label, color=colour)
         return
     below = (curve["speedup"] - low).fillna(0).clip(lower=0)
     above = (high - curve["speedup"]).fillna(0).clip(lower=0)
     axes.errorbar(
-        curve["workers"], curve["speedup"], yerr=[below, above], marker="o", capsize=4, label=label
-    )
+        curve["workers"], curve["speedup"], yerr=[below, above], marker="o", capsize=4,
+        label=label, color=colour,
+    )  # fmt: skip
 
 
 def _concurrent(curve: pd.DataFrame) -> bool:
@@ -199,16 +228,18 @@ def speedup_vs_workers(summary: pd.DataFrame, workload: str, limit: CpuLimit) ->
     figure, panels = _panels(rows, f"{workload}: speedup vs workers")
     ideal = np.geomspace(1, max(rows["workers"].max(), limit.cpus), 50)
     source = f" ({limit.source})" if limit.source else ""
-    for axes, panel in panels:
-        for label, curve in _series(panel, _hidden(panels)):
-            _speedup_curve(axes, curve, label)
+    curves = [_series(panel, _hidden(panels)) for _, panel in panels]
+    colours = _colours(curves)
+    for (axes, panel), series in zip(panels, curves, strict=True):
+        for label, curve in series:
+            _speedup_curve(axes, curve, label, colours[label])
         axes.plot(ideal, ideal, linestyle="--", color="black", alpha=0.6, label="ideal")
         axes.axvline(limit.cpus, color="grey", linestyle=":", label=f"{limit.cpus:g} CPUs{source}")
         _workers_axis(axes, panel["workers"])
         axes.set_yscale("log", base=2)
         axes.yaxis.set_major_formatter(FuncFormatter(_plain))
     panels[0][0].set_ylabel("speedup vs workers=1")
-    _legend_outside(panels[-1][0])
+    _legend_of_panels([axes for axes, _ in panels], colours)
     return figure
 
 
@@ -358,15 +389,17 @@ def scaling_per_impl(summary: pd.DataFrame, workload: str, limit: CpuLimit) -> F
     FigureCanvasAgg(figure)
     panels = figure.subplots(1, len(executors), sharey=True, squeeze=False)[0]
     top = max(rows["workers"].max(), limit.cpus)
-    for axes, executor in zip(panels, executors, strict=True):
-        mine = rows[rows["executor"] == executor]
-        for label, curve in _series(mine, ("workload", "executor", "workers")):
-            _speedup_curve(axes, curve, label)
+    per_executor = [rows[rows["executor"] == executor] for executor in executors]
+    curves = [_series(mine, ("workload", "executor", "workers")) for mine in per_executor]
+    colours = _colours(curves)
+    for axes, executor, mine, series in zip(panels, executors, per_executor, curves, strict=True):
+        for label, curve in series:
+            _speedup_curve(axes, curve, label, colours[label])
         axes.plot([1, top], [1, top], linestyle="--", color="black", alpha=0.6, label="ideal")
         _workers_axis(axes, mine["workers"])
         axes.set_title(str(executor))
     panels[0].set_ylabel("speedup vs workers=1")
-    _legend_outside(panels[-1])
+    _legend_of_panels(list(panels), colours)
     figure.suptitle(f"{workload}: scaling per impl")
     return figure
 
