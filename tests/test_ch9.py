@@ -78,6 +78,61 @@ def test_every_flag_gives_the_right_verdicts(flag):
     assert [(r["status"], r["primes_found"]) for r in rows] == [("ok", 5)] * 2
 
 
+#: primes, their squares and products of a small and a large prime, 3..23 among the small ones
+AROUND_THE_PRE_CHECK = [3, 5, 19, 21, 23, 9, 361, 19 * 1000003, 23 * 1000003, 29 * 1000003,
+                        1000003, 1000003**2, 10000000019]  # fmt: skip
+
+
+@pytest.mark.parametrize("look", ["countdown", "block"])
+@pytest.mark.parametrize("serial_check_to", [3, 21, 25])
+def test_the_pre_check_and_the_block_look_give_miller_rabin_s_verdicts(look, serial_check_to):
+    numbers = f"[{','.join(map(str, AROUND_THE_PRE_CHECK))}]"
+    cell = [f"workload.look={look}", f"workload.serial_check_to={serial_check_to}"]
+    (row,) = measure("workload=prime_check", f"workload.numbers={numbers}", *cell,
+        "workload.flag=rawvalue", "workload.check_every=7", "executor=mp_pool", "workers=2",
+        "repeats=1", "warmup=0",
+    )  # fmt: skip
+    assert row["status"] == "ok", row["error"]
+    assert row["primes_found"] == sum(map(is_prime_reference, AROUND_THE_PRE_CHECK)) == 6
+
+
+def test_the_pre_check_keeps_numbers_with_a_small_factor_from_the_workers():
+    workload = hpexp.workload("prime_check", numbers=[15, 1000003, 21 * 1000003], flag="none",
+                              serial_check_to=21)  # fmt: skip
+    ranges = workload.tasks(2, 0)
+    assert {r.n for r in ranges} == {1000003}, "15 and 21 x 1000003 never reach a worker"
+    assert min(r.start for r in ranges) == 21, "the workers start where the pre-check ended"
+    assert workload.reduce([workload.run(r) for r in ranges]).metrics["primes_found"] == 1
+
+
+def test_the_block_look_reads_the_flag_between_blocks_only():
+    n = 1009 * 1_000_000_007
+    first, second = split(0, n, 2)
+    workload = hpexp.workload("prime_check", numbers=[n], flag="rawvalue", check_every=1000,
+                              look="block")  # fmt: skip
+    flags = raw_value_flags(1)
+    shared.install(flags)
+    try:
+        flags.set(0)
+        assert workload.run(second) is False, "a set flag stops the range after its block"
+        flags.clear()
+        assert workload.run(first) is False
+        assert flags.is_set(0), "the range that finds the factor sets the flag"
+    finally:
+        shared.uninstall()
+
+
+@pytest.mark.parametrize(("start", "count"), [(0, 1000), (1, 999), (100_000_000, 2001)])
+def test_odd_only_sends_half_the_numbers_for_the_same_answer(start, count):
+    both = hpexp.workload("primes", start=start, count=count)
+    odd = hpexp.workload("primes", start=start, count=count, odd_only=True)
+    tasks = odd.tasks(1, 0)
+    assert all(n % 2 or n == 2 for n in tasks)
+    assert len(tasks) <= count // 2 + 2
+    assert odd.reduce([is_prime(n) for n in tasks]).error is None
+    assert sum(map(is_prime, tasks)) == sum(map(is_prime, both.tasks(1, 0)))
+
+
 def test_a_found_factor_stops_the_other_ranges():
     """The range holding the factor sets the number's flag; the other range, which holds no
     factor, answers "not prime" only because it read the flag."""
@@ -228,6 +283,10 @@ def test_results_come_back_in_task_order_whatever_the_method():
         ("workload=prime_check workload.flag=pipe", "'workload.flag': 'pipe' (allowed: none"),
         ("workload=prime_check workload.numbers=[]", "'workload.numbers': [] (allowed: a non-"),
         ("workload=prime_check workload.check_every=0", "'workload.check_every': 0"),
+        ("workload=prime_check workload.look=often", "'workload.look': 'often' (allowed: count"),
+        ("workload=prime_check workload.serial_check_to=20", "'workload.serial_check_to': 20 (al"),
+        ("workload=prime_check workload.serial_check_to=1", "'workload.serial_check_to': 1 (all"),
+        ("workload=primes workload.odd_only=yes", "'workload.odd_only': 'yes' (allowed: true"),
         ("workload=counter workload.store=disk", "'workload.store': 'disk' (allowed: file"),
         ("workload=counter workload.redis_url=localhost", "'workload.redis_url': 'localhost'"),
         ("workload=shared_array workload.share=copy", "'workload.share': 'copy' (allowed: pick"),

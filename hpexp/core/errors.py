@@ -98,6 +98,13 @@ def require_seconds(key: str, value: Any, zero_ok: bool = False) -> float:
     return float(value)
 
 
+def require_bool(key: str, value: Any) -> bool:
+    """``value`` as a bool (YAML's true/false), else a ConfigError."""
+    if not isinstance(value, bool):
+        raise ConfigError(key, value, "true | false")
+    return value
+
+
 def require_choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
     """``value`` as one of ``choices``, else a ConfigError listing them."""
     if value not in choices:

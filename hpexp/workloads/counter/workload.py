@@ -9,7 +9,7 @@ bigger). A locked run whose count is off by one is an error.
 from contextlib import ExitStack
 from typing import Any
 
-from hpexp.core.errors import ConfigError, require_choice, require_int
+from hpexp.core.errors import require_bool, require_choice, require_int
 from hpexp.core.shared import installed
 from hpexp.core.workload import Outcome, Workload
 from hpexp.workloads.counter.stores import (
@@ -39,9 +39,7 @@ class Counter(Workload):
     ) -> None:
         self.increments = require_int("increments", increments, 1)
         self.store = require_choice("store", store, STORES)
-        if not isinstance(locked, bool):
-            raise ConfigError("locked", locked, "true | false")
-        self.locked = locked
+        self.locked = require_bool("locked", locked)
         self.redis_url = check_redis_url(redis_url)
         self._counter: Any = None
         self._tasks = 0

@@ -4,6 +4,12 @@ that a range that finds a factor stops the others (the book's ``primes_pool_per_
 
 ``check_every`` is how many factors a task tries between looks at the flag: the book's
 communication-frequency experiment (look too often and the looks cost more than the work).
+``look`` is how a task counts to it: ``countdown`` decrements a counter at every factor (the
+book's ``primes_pool_per_number_value.py``), ``block`` runs a plain inner loop over each block of
+``check_every`` factors and reads the flag between blocks (``primes_pool_per_number_mmap3.py``,
+the book's fastest, "MMap Redux"). ``serial_check_to`` tries the odd factors below it in the
+calling process first (the book's ``primes_pool_per_number2.py``: 21), so a number with a small
+factor never reaches the workers; 3 tries none.
 Numbers are checked one after the other, each split over the workers, as in the book; every
 verdict is checked against a Miller-Rabin test.
 """
@@ -29,6 +35,7 @@ from hpexp.workloads.prime_check.flags import (
 )
 
 FLAGS = ("none", "manager", "value", "rawvalue", "mmap", "redis")
+LOOKS = ("countdown", "block")
 #: about a second serially here: a trivial and two expensive non-primes, two 14-digit primes
 DEFAULT_NUMBERS = (112272535095295, 10200186800731, 15170044800011, 10000000000037, 20000000000021)
 #: Miller-Rabin with these bases is exact below 3.3e24
@@ -68,11 +75,17 @@ class FactorRange:
     stop: int
 
 
-def split(index: int, n: int, parts: int) -> list[FactorRange]:
-    """The odd factors 3..isqrt(n) of ``n`` in ``parts`` ranges, each starting on an odd number."""
-    odd_count = max(0, (math.isqrt(n) - 3) // 2 + 1)
-    edges = [3 + 2 * (odd_count * k // parts) for k in range(parts + 1)]
+def split(index: int, n: int, parts: int, first: int = 3) -> list[FactorRange]:
+    """The odd factors ``first``..isqrt(n) of ``n`` (``first`` odd) in ``parts`` ranges, each
+    starting on an odd number."""
+    odd_count = max(0, (math.isqrt(n) - first) // 2 + 1)
+    edges = [first + 2 * (odd_count * k // parts) for k in range(parts + 1)]
     return [FactorRange(index, n, lo, hi) for lo, hi in itertools.pairwise(edges)]
+
+
+def has_small_factor(n: int, below: int) -> bool:
+    """``n`` has an odd factor from 3 up to ``below`` other than itself (the serial pre-check)."""
+    return any(n % factor == 0 and n != factor for factor in range(3, below, 2))
 
 
 class PrimeCheck(Workload):
@@ -86,6 +99,8 @@ class PrimeCheck(Workload):
         numbers: Sequence[int],
         flag: str,
         check_every: int,
+        look: str,
+        serial_check_to: int,
         redis_url: str | None,
     ) -> None:
         if not numbers or not all(
@@ -95,14 +110,20 @@ class PrimeCheck(Workload):
         self.numbers = tuple(numbers)
         self.flag = require_choice("flag", flag, FLAGS)
         self.check_every = require_int("check_every", check_every, 1)
+        self.look = require_choice("look", look, LOOKS)
+        self.serial_check_to = require_int("serial_check_to", serial_check_to, 3)
+        if self.serial_check_to % 2 == 0:
+            raise ConfigError("serial_check_to", serial_check_to, "an odd integer >= 3")
         self.redis_url = check_redis_url(redis_url)
         self._flags: Any = None
         self._job = ExitStack()  # what prepare() started, closed in close()
         self._ranges: list[FactorRange] = []
+        #: the numbers the serial pre-check found a factor of, this run
+        self._composite: set[int] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         """Workers get the parameters only: the flags reach them at their start."""
-        return {**self.__dict__, "_flags": None, "_job": None, "_ranges": []}
+        return {**self.__dict__, "_flags": None, "_job": None, "_ranges": [], "_composite": set()}
 
     def prepare(self) -> None:
         count = len(self.numbers)
@@ -130,7 +151,16 @@ class PrimeCheck(Workload):
     def tasks(self, workers: int, seed: int) -> list[FactorRange]:
         if self._flags is not None:
             self._flags.clear()
-        self._ranges = [r for i, n in enumerate(self.numbers) for r in split(i, n, workers)]
+        below = self.serial_check_to
+        self._composite = {
+            i for i, n in enumerate(self.numbers) if n % 2 and has_small_factor(n, below)
+        }
+        self._ranges = [
+            r
+            for i, n in enumerate(self.numbers)
+            if i not in self._composite
+            for r in split(i, n, workers, below)
+        ]
         return self._ranges
 
     def run(self, task: FactorRange) -> bool:
@@ -141,6 +171,8 @@ class PrimeCheck(Workload):
         if n % 2 == 0:
             return n == 2
         flags = installed() if self.flag != "none" else None
+        if flags is not None and self.look == "block":
+            return self._run_in_blocks(task, flags)
         look = self.check_every
         for factor in range(task.start, task.stop, 2):
             if flags is not None:
@@ -152,6 +184,19 @@ class PrimeCheck(Workload):
             if n % factor == 0:
                 if flags is not None:
                     flags.set(task.index)
+                return False
+        return True
+
+    def _run_in_blocks(self, task: FactorRange, flags: Any) -> bool:
+        """The book's "MMap Redux": a plain inner loop per block of ``check_every`` factors,
+        the flag read once between blocks."""
+        n, step = task.n, 2 * self.check_every
+        for block in range(task.start, task.stop, step):
+            for factor in range(block, min(task.stop, block + step), 2):
+                if n % factor == 0:
+                    flags.set(task.index)
+                    return False
+            if flags.is_set(task.index):
                 return False
         return True
 
@@ -169,7 +214,7 @@ class PrimeCheck(Workload):
         return results
 
     def reduce(self, results: list[bool]) -> Outcome:
-        verdicts = [True] * len(self.numbers)
+        verdicts = [i not in self._composite for i in range(len(self.numbers))]
         for task, verdict in zip(self._ranges, results, strict=True):
             verdicts[task.index] &= verdict
         expected = [is_prime_reference(n) for n in self.numbers]
