@@ -287,6 +287,7 @@ def test_results_come_back_in_task_order_whatever_the_method():
         ("workload=prime_check workload.serial_check_to=20", "'workload.serial_check_to': 20 (al"),
         ("workload=prime_check workload.serial_check_to=1", "'workload.serial_check_to': 1 (all"),
         ("workload=primes workload.odd_only=yes", "'workload.odd_only': 'yes' (allowed: true"),
+        ("executor=joblib executor.cache=maybe", "'executor.cache': 'maybe' (allowed: true"),
         ("workload=counter workload.store=disk", "'workload.store': 'disk' (allowed: file"),
         ("workload=counter workload.redis_url=localhost", "'workload.redis_url': 'localhost'"),
         ("workload=shared_array workload.share=copy", "'workload.share': 'copy' (allowed: pick"),

@@ -5,14 +5,17 @@ import multiprocessing
 import os
 import platform
 import socket
+import tempfile
 import time
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
 import hpexp
 from hpexp import Outcome, Workload
+from hpexp.analysis.verdict import by_workload
 from hpexp.core.errors import ConfigError
 from hpexp.core.model import Model
 from hpexp.core.trials import Job, run_trials
@@ -287,3 +290,23 @@ def test_a_result_that_cannot_be_pickled_fails_the_run_at_once(name):
     ):
         list(executor.map(a_lock, range(4)))
     assert time.monotonic() - began < 60, "an error, not a wait for the time limit"
+
+
+def test_joblib_s_cache_makes_every_repeat_a_lookup_and_the_verdict_says_so(tmp_path):
+    """The book's pitfall (pi_lists_parallel_joblib_cache.py): the same seeded tasks return
+    their stored results, so the runs after the first time the cache, not the work."""
+    cell = ["executor=joblib", "executor.backend=threading", "workers=2", "warmup=0"]
+    cell += ["workload.samples=3000000", "repeats=3", "progress=false", f"results_dir={tmp_path}"]
+    caches = set(Path(tempfile.gettempdir()).glob("hpexp-joblib-cache-*"))
+    cached = hpexp.run(*cell, "executor.cache=true")
+    assert (cached["status"] == "ok").all()
+    assert cached["executor.cache"].tolist() == [True] * 3
+    first, *later = cached.sort_values("repeat")["wall_s"]
+    assert max(later) < first / 5, "a lookup, not 3e6 points"
+    assert cached["pi_estimate"].nunique() == 1
+    (part,) = by_workload(cached)
+    assert "executor.cache=true timed a cache" in part.verdict
+    plain = hpexp.run(*cell, "executor.cache=false")
+    (part,) = by_workload(plain)
+    assert "cache" not in part.verdict
+    assert set(Path(tempfile.gettempdir()).glob("hpexp-joblib-cache-*")) == caches, "removed"

@@ -182,12 +182,27 @@ def problem_of(rows: pd.DataFrame) -> list[str]:
     return [name for name in str(declared.iloc[0]).split(",") if name] if len(declared) else []
 
 
+#: an executor setting that makes repeated runs return stored results instead of computing
+CACHE = "executor.cache"
+
+
+def _cached(rows: pd.DataFrame) -> str:
+    """What a verdict must add when some runs went through a cache of results."""
+    if CACHE not in rows or not rows[CACHE].eq(True).any():
+        return ""
+    return (
+        f" Runs with {CACHE}=true timed a cache: every run after the first returned the results "
+        "the first stored for the same tasks, not the work (the book's "
+        "pi_lists_parallel_joblib_cache.py pitfall)."
+    )
+
+
 def by_workload(frame: pd.DataFrame) -> list[WorkloadResults]:
     """``frame`` split by workload, in the order the workloads first appear."""
     parts = []
     for workload in dict.fromkeys(frame["workload"]):
         rows = frame[frame["workload"] == workload]
         summary = summarize(rows)
-        said = verdict(summary, cpu_limit_of(rows), problem_of(rows))
+        said = verdict(summary, cpu_limit_of(rows), problem_of(rows)) + _cached(rows)
         parts.append(WorkloadResults(str(workload), rows, summary, said))
     return parts
