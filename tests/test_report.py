@@ -14,6 +14,7 @@ import pytest
 
 import hpexp
 from hpexp.analysis.plots import (
+    figures_of,
     impl_speedups,
     scaling_per_impl,
     speedup_over_python,
@@ -27,6 +28,7 @@ from hpexp.analysis.stats import CpuLimit
 from hpexp.analysis.verdict import by_workload
 from hpexp.api.sweep_report import write_sweep_report
 from hpexp.results.store import to_frame, write_atomic
+from hpexp.workloads.primes import is_prime
 from tests.conftest import measure, run_cli
 
 TINY = ["workload=pi", "workload.samples=20000", "repeats=3", "warmup=0"]
@@ -282,8 +284,6 @@ def mixed_root(sweep_dir):
 
 
 def test_a_mixed_root_reads_as_one_section_per_workload_without_nan(mixed_root, tmp_path):
-    from hpexp.analysis.plots import figures_of
-
     result = run_report(str(mixed_root), "--out", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "index.html").read_text()
@@ -450,3 +450,34 @@ def test_roots_that_cannot_be_compared_never_exit_as_a_regression(tmp_path):
     unwritable = gate(a, root("b"), "--out", str(blocked / "out"), cwd=tmp_path)
     assert unwritable.returncode == 3, unwritable.stderr
     assert "Traceback" not in unwritable.stderr
+
+
+def test_the_chunksize_figure_draws_time_against_chunksize_and_number_of_chunks(tmp_path):
+    """The 3rd edition's chunksize figures from a real sweep of multiprocessing.Pool chunks,
+    in order and shuffled."""
+    rows = []
+    for chunksize, shuffle in itertools.product((1, 50, 250, 400, 1000), ("false", "true")):
+        rows += measure("workload=primes", "workload.count=2000", "executor=mp_pool", "workers=2",
+                        f"executor.chunksize={chunksize}", f"workload.shuffle={shuffle}",
+                        "repeats=1", "warmup=0")  # fmt: skip
+    frame = pd.DataFrame(rows)
+    assert (frame["status"] == "ok").all()
+    figures = figures_of(frame, hpexp.summarize(frame))
+    by_size, by_count = figures["primes_chunksize.png"].axes
+    for axes in (by_size, by_count):
+        assert [line.get_label() for line in axes.get_lines() if line.get_marker() == "o"] == [
+            "workload.shuffle=False", "workload.shuffle=True",
+        ]  # fmt: skip
+    (in_order, _) = [line for line in by_size.get_lines() if line.get_marker() == "o"]
+    assert list(in_order.get_xdata()) == [1, 50, 250, 400, 1000]
+    (few, _) = [line for line in by_count.get_lines() if line.get_marker() == "o"]
+    assert list(few.get_xdata()) == [2, 5, 8], "2000 / 1000, / 400, / 250: at most 4 per worker"
+    assert by_count.get_xlabel() == "number of chunks (dotted: multiples of 2 workers)"
+
+
+def test_shuffle_sends_the_same_numbers_in_a_seeded_order():
+    workload = hpexp.workload("primes", start=100, count=500, shuffle=True)
+    first, again, other = workload.tasks(2, 7), workload.tasks(2, 7), workload.tasks(2, 8)
+    assert first == again != other
+    assert sorted(first) == list(range(100, 600))
+    assert workload.reduce([is_prime(n) for n in first]).error is None

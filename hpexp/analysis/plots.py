@@ -38,6 +38,9 @@ BATCH = "workload.batch"
 HASH_TASKS = "workload.tasks"
 DIFFICULTY = "workload.difficulty"
 CALL_OVERHEAD = "call_overhead_us"
+CHUNKSIZE = "executor.chunksize"
+#: the number-of-chunks panel shows the sawtooth up to this many chunks per worker
+CHUNKS_PER_WORKER_SHOWN = 4
 #: what each impl is compared with, the first of these that was measured
 BASELINE_IMPLS = ("python", "numpy")
 #: how a curve names a value of these columns (others: ``column=value``)
@@ -444,6 +447,48 @@ def io_cost_vs_task_time(frame: pd.DataFrame, workload: str) -> Figure:
     return figure
 
 
+def time_vs_chunksize(frame: pd.DataFrame, workload: str) -> Figure:
+    """The 3rd edition's chunksize figures: median time against the tasks per chunk (log x),
+    and against the number of chunks (ceil(tasks / chunksize)) up to a few per worker, where
+    the time steps down at each multiple of the workers: the last round of chunks leaves
+    workers idle unless it fills them all."""
+    summary = summarize(frame, by=[CHUNKSIZE]).dropna(subset=["median_s"])
+    tasks = ok_rows(frame).groupby(CHUNKSIZE, observed=True)["tasks"].median()
+    summary["chunks"] = np.ceil(summary[CHUNKSIZE].map(tasks) / summary[CHUNKSIZE])
+    figure = Figure(figsize=(13, 4.8), layout="constrained")
+    FigureCanvasAgg(figure)
+    by_size, by_count = figure.subplots(1, 2, sharey=True)
+    hidden = ("workload", CHUNKSIZE, *(("workers",) if summary["workers"].nunique() == 1 else ()))
+    curves = _series(summary, hidden)
+    colours = _colours([curves])
+    workers = summary["workers"].max()
+    for label, curve in curves:
+        by_chunksize = curve.sort_values(CHUNKSIZE)
+        by_size.plot(by_chunksize[CHUNKSIZE], by_chunksize["median_s"], marker="o", label=label,
+                     color=colours[label])  # fmt: skip
+        few = curve[curve["chunks"] <= CHUNKS_PER_WORKER_SHOWN * workers].sort_values("chunks")
+        by_count.plot(few["chunks"], few["median_s"], marker="o", label=label,
+                      color=colours[label])  # fmt: skip
+    for multiple in range(1, CHUNKS_PER_WORKER_SHOWN + 1):
+        by_count.axvline(multiple * workers, color="grey", linestyle=":", alpha=0.7)
+    by_size.set_xscale("log")
+    by_size.xaxis.set_major_formatter(FuncFormatter(_plain))
+    by_size.set_xlabel("tasks per chunk (executor.chunksize)")
+    by_count.set_xlabel(f"number of chunks (dotted: multiples of {workers:g} workers)")
+    by_size.set_ylabel("median wall time (s)")
+    for axes in (by_size, by_count):
+        axes.set_yscale("log")
+        _plain_log_ticks(axes)
+        axes.grid(True, which="both", alpha=0.3)
+    _legend_of_panels([by_size, by_count], colours)
+    figure.suptitle(f"{workload}: time against chunksize and against the number of chunks")
+    return figure
+
+
+def _several_chunksizes(rows: pd.DataFrame) -> bool:
+    return rows[CHUNKSIZE].nunique() > 2
+
+
 def compares_impls(summary: pd.DataFrame, workload: str) -> bool:
     """The workload was measured with a baseline kernel and at least one other."""
     return baseline_impl(summary, workload) is not None
@@ -467,6 +512,7 @@ BY_COLUMNS = (
     ("io_cost", (SAVE, BATCH, HASH_TASKS, DIFFICULTY), _saved_and_not, io_cost_vs_task_time),
     ("time_and_memory", (SHARE,), lambda _: True, time_and_memory_per_share),
     ("routes", (IMPL, CALL_OVERHEAD), _serial_one_worker, time_and_call_overhead_per_route),
+    ("chunksize", (CHUNKSIZE, "tasks"), _several_chunksizes, time_vs_chunksize),
 )
 
 

@@ -2,10 +2,14 @@
 prime, one tiny task per number. The work per task is microseconds, so what decides the result
 is what it costs to send a task and its answer between processes: the book's "a Queue costs more
 than the work" lesson. ``odd_only`` sends only the odd numbers (and 2, where the range holds
-it): the book's ``primes_queue_less_work.py``, half the tasks for the same answer.
+it): the book's ``primes_queue_less_work.py``, half the tasks for the same answer. ``shuffle``
+sends them in an order shuffled by the run's ``seed`` (the 3rd edition's chunksize experiment,
+``primes_pool_plot_chunksizetimes.py --shuffle``): the expensive primes no longer sit together,
+so no chunk holds more of them than another by where it lies.
 """
 
 import math
+import random
 from functools import cache
 
 from hpexp.core.errors import require_bool, require_int
@@ -50,17 +54,25 @@ class Primes(Workload):
 
     problem = ("start", "count")
 
-    def __init__(self, start: int, count: int, odd_only: bool) -> None:
+    def __init__(self, start: int, count: int, odd_only: bool, shuffle: bool) -> None:
         self.start = require_int("start", start, 0)
         self.count = require_int("count", count, 1)
         self.odd_only = require_bool("odd_only", odd_only)
+        self.shuffle = require_bool("shuffle", shuffle)
 
-    def tasks(self, workers: int, seed: int) -> list[int]:
+    def numbers(self) -> list[int]:
+        """The numbers that become tasks, in order."""
         stop = self.start + self.count
         if not self.odd_only:
             return list(range(self.start, stop))
         two = [2] if self.start <= 2 < stop else []
         return two + list(range(self.start | 1, stop, 2))
+
+    def tasks(self, workers: int, seed: int) -> list[int]:
+        numbers = self.numbers()
+        if self.shuffle:
+            random.Random(seed).shuffle(numbers)
+        return numbers
 
     def run(self, task: int) -> bool:
         return is_prime(task)
@@ -69,7 +81,7 @@ class Primes(Workload):
         found = sum(results)
         expected = primes_between(self.start, self.start + self.count)
         error = None
-        if found != expected or len(results) != len(self.tasks(1, 0)):
+        if found != expected or len(results) != len(self.numbers()):
             error = (
                 f"found {found} primes in {len(results)} numbers from {self.start}, "
                 f"expected {expected} in {self.count}"
