@@ -2,6 +2,7 @@
 and hpexp against hand-written calls of the same compiled kernels, in one run.
 
     python benchmarks/compiled.py [--rounds 3] [--width 1000] [--iterations 300] [--check]
+                                  [--parts julia in-kernel diffusion]
 
 1. Serial julia per impl: median wall and the ratio to ``impl=python``.
 2. Threads at workers=2 against workers=1, per impl. Targets: >= 1.8 for numba, cython and
@@ -190,24 +191,12 @@ def paired(first: Callable[[], float], second: Callable[[], float], pairs: int) 
     return ratios
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--pairs", type=int, default=11)
-    parser.add_argument("--width", type=int, default=1000)
-    parser.add_argument("--iterations", type=int, default=300)
-    parser.add_argument("--diffusion-pairs", type=int, default=5)
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    julia = ["workload=julia", f"workload.width={args.width}"]
-    julia.append(f"workload.max_iterations={args.iterations}")
+Line = tuple[str, float, str, bool]
+Job = Callable[[str, str, int], Callable[[], float]]
 
-    def job(impl: str, executor: str, workers: int) -> Callable[[], float]:
-        # pure Python needs no warmup and takes seconds a run: one run each time
-        runs = ["repeats=1", "warmup=0"] if impl == "python" else ["repeats=3", "warmup=1"]
-        cell = [f"workload.impl={impl}", f"executor={executor}", f"workers={workers}"]
-        return lambda: median_wall(hpexp_rows(*julia, *runs, *cell))
 
+def julia_routes(args: argparse.Namespace, job: Job) -> list[Line]:
+    """Parts 1 to 3: serial time per impl, threads 2 vs 1, hpexp vs a hand-written call."""
     serial = {
         name: statistics.median(walls)
         for name, walls in interleaved(
@@ -237,13 +226,25 @@ def main() -> None:
         ratio = statistics.median(ratios)
         name = f"hpexp {impl} serial / hand-written ({min(ratios):.2f}-{max(ratios):.2f})"
         lines.append((name, ratio, "<= 1.05", ratio <= 1.05))
+    return lines
+
+
+def in_kernel_threads(args: argparse.Namespace, job: Job) -> list[Line]:
+    """Part 4: julia's in-kernel parallel loops, serial at 2 threads against 1."""
+    lines = []
     for impl in THREADED:
         ratios = paired(job(impl, "serial", 1), job(impl, "serial", 2), args.pairs)
         speedup = statistics.median(ratios)
         name = f"{impl} in-kernel threads at workers=2 ({min(ratios):.2f}-{max(ratios):.2f})"
         lines.append((name, speedup, ">= 1.8", speedup >= 1.8))
+    return lines
+
+
+def diffusion_routes(args: argparse.Namespace, job: Job) -> list[Line]:
+    """Part 5: every diffusion route through hpexp against the same code called by hand."""
     shape, steps = (512, 512), 500
     diffusion = ["workload=diffusion", "repeats=3", "warmup=1", "executor=serial", "workers=1"]
+    lines = []
     for impl in DIFFUSION_ROUTES:
         hpexp_job = functools.partial(
             lambda impl: median_wall(hpexp_rows(*diffusion, f"workload.impl={impl}")), impl
@@ -253,6 +254,32 @@ def main() -> None:
         ratio = statistics.median(ratios)
         name = f"diffusion {impl}: hpexp / hand-written ({min(ratios):.2f}-{max(ratios):.2f})"
         lines.append((name, ratio, "<= 1.05", ratio <= 1.05))
+    return lines
+
+
+PARTS = {"julia": julia_routes, "in-kernel": in_kernel_threads, "diffusion": diffusion_routes}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=11)
+    parser.add_argument("--width", type=int, default=1000)
+    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--diffusion-pairs", type=int, default=5)
+    parser.add_argument("--parts", nargs="+", choices=list(PARTS), default=list(PARTS))
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    julia = ["workload=julia", f"workload.width={args.width}"]
+    julia.append(f"workload.max_iterations={args.iterations}")
+
+    def job(impl: str, executor: str, workers: int) -> Callable[[], float]:
+        # pure Python needs no warmup and takes seconds a run: one run each time
+        runs = ["repeats=1", "warmup=0"] if impl == "python" else ["repeats=3", "warmup=1"]
+        cell = [f"workload.impl={impl}", f"executor={executor}", f"workers={workers}"]
+        return lambda: median_wall(hpexp_rows(*julia, *runs, *cell))
+
+    lines = [line for part in args.parts for line in PARTS[part](args, job)]
     ok = report("targets", lines)
     if args.check and not ok:
         raise SystemExit(1)
