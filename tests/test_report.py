@@ -466,7 +466,7 @@ def test_the_chunksize_figure_draws_time_against_chunksize_and_number_of_chunks(
     by_size, by_count = figures["primes_chunksize.png"].axes
     for axes in (by_size, by_count):
         assert [line.get_label() for line in axes.get_lines() if line.get_marker() == "o"] == [
-            "workload.shuffle=False", "workload.shuffle=True",
+            "mp_pool, workload.shuffle=False", "mp_pool, workload.shuffle=True",
         ]  # fmt: skip
     (in_order, _) = [line for line in by_size.get_lines() if line.get_marker() == "o"]
     assert list(in_order.get_xdata()) == [1, 50, 250, 400, 1000]
