@@ -137,6 +137,14 @@ def test_varied_parameters_split_configurations_and_derived_ones_do_not():
     assert list(summary.columns[:4]) == ["workload", "executor", "workers", "workload.impl"]
     assert row(summary, workers=2, **{"workload.impl": "python"})["speedup"] == 2.0
     assert row(summary, workers=2, **{"workload.impl": "numpy"})["speedup"] == 1.25
+    # a value derived from workers for one impl and constant for another (an impl that runs
+    # one task) follows from what the user set all the same: no configuration of its own
+    one_task = group("cython_prange", 2, [0.5, 0.5])
+    for r in one_task:
+        r["workload.chunks"] = 1
+    summary = hpexp.summarize(frame(*(df.to_dict("records"),), one_task))
+    assert "workload.chunks" not in summary.columns
+    assert row(summary, workers=2, **{"workload.impl": "python"})["speedup"] == 2.0
 
 
 def test_by_adds_a_grouping_column_even_when_constant(sweep):

@@ -80,9 +80,12 @@ def _overridden(frame: pd.DataFrame) -> set[str]:
     return {key for text in texts for key in _OVERRIDE_KEY.findall(str(text))}
 
 
-def _follows_workers(frame: pd.DataFrame, column: str) -> bool:
-    """True when ``column`` has one value per workload, executor and worker count."""
-    per_config = frame.groupby(IDENTITY, observed=True, dropna=False)[column]
+def _derived(frame: pd.DataFrame, column: str, set_by_user: set[str]) -> bool:
+    """True when ``column`` has one value per workload, executor, worker count and value of
+    every parameter the user set: it follows from them (``chunks`` from ``workers``, or 1 for
+    an impl that runs one task), so it names no configuration of its own."""
+    keys = [*IDENTITY, *sorted(c for c in set_by_user if c in frame and c != column)]
+    per_config = frame.groupby(keys, observed=True, dropna=False)[column]
     return bool(per_config.nunique(dropna=False).max() <= 1)
 
 
@@ -93,7 +96,7 @@ def varied_parameters(frame: pd.DataFrame) -> list[str]:
         column
         for column in parameter_columns(frame)
         if frame[column].nunique(dropna=False) > 1
-        and (column in overridden or not _follows_workers(frame, column))
+        and (column in overridden or not _derived(frame, column, overridden))
     ]
 
 
