@@ -266,4 +266,5 @@ def test_without_a_compiler_hpexp_installs_and_says_which_kernels_are_missing(tm
 
 def test_only_pure_python_holds_the_gil():
     holding = [impl for impl, route in kernels.ROUTES.items() if not route.releases_gil]
-    assert holding == ["python"]
+    pure = [impl for impl, route in kernels.ROUTES.items() if route.pure_python]
+    assert holding == pure == ["python", "python_uniform"]

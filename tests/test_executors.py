@@ -264,6 +264,7 @@ def test_good_executor_values_are_kept_and_recorded():
         "backend": "threading",
         "batch_size": "auto",
         "pre_dispatch": "2*n_jobs",
+        "cache": False,
     }
     assert hpexp.executor("joblib", 2, batch_size=4).chunksize_for(100) == 4
     assert hpexp.executor("joblib", 2).chunksize_for(9) == 5
