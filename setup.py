@@ -134,7 +134,7 @@ extensions = [
         C_LIBRARY,
         [f"{KERNELS}/kernels.c"],
         extra_compile_args=STRICT_FLOATS,
-        export_symbols=["julia_rows", "pi_count", "diffusion_step", "diffusion_evolve"],
+        export_symbols=["julia_rows", "pi_count", "diffusion_step"],
     ),
     Extension(
         "hpexp.workloads.kernels._cffi_api",

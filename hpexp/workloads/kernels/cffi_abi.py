@@ -14,5 +14,4 @@ _kernels = CffiKernels(_ffi, _ffi.dlopen(str(C_LIBRARY)))
 
 julia_rows = _kernels.julia_rows
 pi_count = _kernels.pi_count
-diffusion_step = _kernels.diffusion_step
 diffusion = _kernels.diffusion

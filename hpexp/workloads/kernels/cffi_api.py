@@ -8,5 +8,4 @@ _kernels = CffiKernels(ffi, lib)
 
 julia_rows = _kernels.julia_rows
 pi_count = _kernels.pi_count
-diffusion_step = _kernels.diffusion_step
 diffusion = _kernels.diffusion

@@ -70,19 +70,3 @@ void diffusion_step(const double *in, double *out, long long rows, long long col
         }
     }
 }
-
-/* `iterations` steps alternating between `grid` and `scratch`; the result is left in `grid`. */
-void diffusion_evolve(double *grid, double *scratch, long long rows, long long cols,
-                      long long iterations, double d_dt)
-{
-    double *in = grid, *out = scratch;
-    for (long long step = 0; step < iterations; step++) {
-        diffusion_step(in, out, rows, cols, d_dt);
-        double *swap = in;
-        in = out;
-        out = swap;
-    }
-    if (in != grid)
-        for (long long k = 0; k < rows * cols; k++)
-            grid[k] = in[k];
-}

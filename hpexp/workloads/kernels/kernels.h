@@ -4,5 +4,3 @@ long long julia_rows(const double *xs, long long nx, const double *ys, long long
                      double c_real, double c_imag, long long max_iterations);
 long long pi_count(long long samples, uint64_t seed);
 void diffusion_step(const double *in, double *out, long long rows, long long cols, double d_dt);
-void diffusion_evolve(double *grid, double *scratch, long long rows, long long cols,
-                      long long iterations, double d_dt);
