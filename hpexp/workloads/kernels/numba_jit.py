@@ -10,20 +10,25 @@ _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
 
 
+@njit(nogil=True, cache=True, inline="always")
+def escape_count(z_real, z_imag, c_real, c_imag, max_iterations):
+    """The iterations one point takes to leave |z| < 2 (CPython's complex steps, spelled out);
+    the parallel kernel (:mod:`numba_parallel`) calls it too."""
+    n = 0
+    while n < max_iterations and np.hypot(z_real, z_imag) < 2.0:
+        next_real = (z_real * z_real - z_imag * z_imag) + c_real
+        z_imag = (z_real * z_imag + z_imag * z_real) + c_imag
+        z_real = next_real
+        n += 1
+    return n
+
+
 @njit(nogil=True, cache=True)
 def _julia_rows(xs, ys, c_real, c_imag, max_iterations):
     total = 0
     for row in range(ys.shape[0]):
         for col in range(xs.shape[0]):
-            z_real = xs[col]
-            z_imag = ys[row]
-            n = 0
-            while n < max_iterations and np.hypot(z_real, z_imag) < 2.0:
-                next_real = (z_real * z_real - z_imag * z_imag) + c_real
-                z_imag = (z_real * z_imag + z_imag * z_real) + c_imag
-                z_real = next_real
-                n += 1
-            total += n
+            total += escape_count(xs[col], ys[row], c_real, c_imag, max_iterations)
     return total
 
 
