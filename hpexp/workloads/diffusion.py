@@ -135,15 +135,10 @@ class Diffusion(Workload):
         reference(self.shape, self.iterations)
 
     def driver(self, model: Model) -> Driver | None:
-        kernels.in_kernel_threads_only(self.impl, model)
-        if model is Model.interpreter:
-            kernels.pure_python_only(self.impl)
-            return on_another_interpreter
-        return None
+        return kernels.route_driver(self.impl, model, on_another_interpreter)
 
     def tasks(self, workers: int, seed: int) -> list[Solve]:
-        threads = workers if kernels.ROUTES[self.impl].threads else 1
-        self.kernel_threads = threads
+        threads = self.kernel_threads = kernels.kernel_threads(self.impl, workers)
         return [Solve(self.shape, self.iterations, self.impl, threads)]
 
     def run(self, task: Solve) -> tuple[float, float]:

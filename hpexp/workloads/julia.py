@@ -118,16 +118,11 @@ class JuliaSet(Workload):
         reference_checksum(self.width, self.max_iterations)
 
     def driver(self, model: Model) -> Driver | None:
-        kernels.in_kernel_threads_only(self.impl, model)
-        if model is Model.interpreter:
-            kernels.pure_python_only(self.impl)
-            return on_another_interpreter
-        return None
+        return kernels.route_driver(self.impl, model, on_another_interpreter)
 
     def tasks(self, workers: int, seed: int) -> list[JuliaRows]:
         bands = np.array_split(self.ys, self.chunk_count(workers))
-        threads = workers if kernels.ROUTES[self.impl].threads else 1
-        self.kernel_threads = threads
+        threads = self.kernel_threads = kernels.kernel_threads(self.impl, workers)
         return [JuliaRows(self.xs, band, self.max_iterations, self.impl, threads) for band in bands]
 
     def run(self, task: JuliaRows) -> int:

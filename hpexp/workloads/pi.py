@@ -72,10 +72,7 @@ class MonteCarloPi(Workload):
         self.compile_s = kernels.warm(self.impl)
 
     def driver(self, model: Model) -> Driver | None:
-        if model is Model.interpreter:
-            kernels.pure_python_only(self.impl)
-            return on_another_interpreter
-        return None
+        return kernels.route_driver(self.impl, model, on_another_interpreter)
 
     def tasks(self, workers: int, seed: int) -> list[PiChunk]:
         count = self.chunk_count(workers)

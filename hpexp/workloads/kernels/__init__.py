@@ -18,7 +18,7 @@ import numpy as np
 
 from hpexp.core.errors import ConfigError, require_choice
 from hpexp.core.model import Model
-from hpexp.core.workload import CannotRun
+from hpexp.core.workload import CannotRun, Driver
 from hpexp.workloads.kernels.availability import is_built, not_built_reason
 
 #: the kernels a route may offer, by the workload that calls them
@@ -95,6 +95,23 @@ def pure_python_only(impl: str) -> None:
             f"impl={impl} cannot run on another interpreter: only a pure-Python loop crosses "
             "(numpy and the compiled kernels are this Python's)"
         )
+
+
+def route_driver(impl: str, model: Model, elsewhere: Driver) -> Driver | None:
+    """A kernel workload's :meth:`~hpexp.core.workload.Workload.driver`: routes with threads of
+    their own on ``serial`` only, ``elsewhere`` (the workload's pure-Python loop sent to
+    another interpreter) for the interpreter model, the generic path for the rest."""
+    in_kernel_threads_only(impl, model)
+    if model is Model.interpreter:
+        pure_python_only(impl)
+        return elsewhere
+    return None
+
+
+def kernel_threads(impl: str, workers: int) -> int:
+    """The threads one call of ``impl`` runs on: ``workers`` for a route with threads of its
+    own, else 1."""
+    return workers if ROUTES[impl].threads else 1
 
 
 def thread_options(impl: str, threads: int) -> dict[str, int]:
