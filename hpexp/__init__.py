@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from hpexp.core.executor import Executor
     from hpexp.core.workload import Outcome, Workload
     from hpexp.results.store import load_results
+    from hpexp.results.timeline import load_timelines
 
 #: each public name and the module that defines it
 _HOMES = {
@@ -27,6 +28,7 @@ _HOMES = {
     "compare": "hpexp.analysis.stats",
     "summarize": "hpexp.analysis.stats",
     "load_results": "hpexp.results.store",
+    "load_timelines": "hpexp.results.timeline",
     "executor": "hpexp.api.launch",
     "run": "hpexp.api.launch",
     "sweep": "hpexp.api.launch",
@@ -41,6 +43,7 @@ __all__ = [
     "compare",
     "executor",
     "load_results",
+    "load_timelines",
     "run",
     "summarize",
     "sweep",

@@ -65,9 +65,12 @@ def environment(frame: pd.DataFrame, commands: list[str]) -> str:
     return f'<table class="environment">\n{cells}\n</table>'
 
 
-def section(part: WorkloadResults, out_dir: Path) -> str:
-    """One workload's verdict, table and figures (written into ``out_dir``)."""
-    plots = write_plots(part.rows, part.summary, out_dir)
+def section(part: WorkloadResults, out_dir: Path, timeline: pd.DataFrame | None = None) -> str:
+    """One workload's verdict, table and figures (written into ``out_dir``), its timeline's
+    among them."""
+    if timeline is not None:
+        timeline = timeline[timeline["workload"] == part.workload]
+    plots = write_plots(part.rows, part.summary, out_dir, timeline)
     shown = informative_columns(part.summary).drop(columns="workload")  # the heading says it
     table = readable(shown).to_html(index=False, border=0, classes="summary")
     matrix = ""
@@ -100,8 +103,9 @@ def render_index(
     parts: list[WorkloadResults],
     out_dir: Path,
     commands: list[str],
+    timeline: pd.DataFrame | None = None,
 ) -> str:
-    sections = "\n".join(section(part, out_dir) for part in parts)
+    sections = "\n".join(section(part, out_dir, timeline) for part in parts)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>hpexp report: {html.escape(title)}</title>
 <style>{STYLE}</style></head>
@@ -129,11 +133,13 @@ def write_report(
     out_dir: Path,
     title: str,
     commands: list[str] | None = None,
+    timeline: pd.DataFrame | None = None,
 ) -> Path:
     """Write the plots and ``index.html`` for ``frame`` (split into ``parts`` by
-    :func:`hpexp.analysis.verdict.by_workload`) into ``out_dir``; returns the page."""
+    :func:`hpexp.analysis.verdict.by_workload`) and its ``timeline`` into ``out_dir``; returns
+    the page."""
     out_dir.mkdir(parents=True, exist_ok=True)
     index = out_dir / INDEX
-    page = render_index(title, frame, parts, out_dir, commands or [])
+    page = render_index(title, frame, parts, out_dir, commands or [], timeline)
     index.write_text(page, encoding="utf-8")
     return index

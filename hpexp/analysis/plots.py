@@ -28,6 +28,7 @@ from hpexp.analysis.stats import (
     ok_rows,
     summarize,
 )
+from hpexp.analysis.timelines import timeline_figures
 
 DELAY = "workload.delay_ms"
 REQUESTS = "workload.requests"
@@ -516,11 +517,16 @@ BY_COLUMNS = (
 )
 
 
+def file_name(workload: object) -> str:
+    """A workload's name as the start of a file name."""
+    return re.sub(r"[^\w.-]", "_", str(workload))
+
+
 def figures_of(frame: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
     """Every figure these results call for, by file name."""
     figures: dict[str, Figure] = {}
     for workload in dict.fromkeys(summary.dropna(subset=["median_s"])["workload"]):
-        name = re.sub(r"[^\w.-]", "_", str(workload))
+        name = file_name(workload)
         if summary.loc[summary["workload"] == workload, "workers"].nunique() > 1:
             figures[f"time_{name}.png"] = time_vs_workers(summary, workload)
         if _scaled(summary, workload)["workers"].nunique() > 1:
@@ -535,18 +541,28 @@ def figures_of(frame: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
                 )
     measured = ok_rows(frame)
     for workload, rows in measured.groupby("workload", observed=True, sort=False):
-        name = re.sub(r"[^\w.-]", "_", str(workload))
+        name = file_name(workload)
         for suffix, columns, wanted, draw in BY_COLUMNS:
             if all(c in rows and rows[c].notna().any() for c in columns) and wanted(rows):
                 figures[f"{name}_{suffix}.png"] = draw(rows, str(workload))
     return figures
 
 
-def write_plots(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Every figure for these results as PNG files in ``out_dir``; returns their paths."""
+def write_plots(
+    frame: pd.DataFrame,
+    summary: pd.DataFrame,
+    out_dir: Path,
+    timeline: pd.DataFrame | None = None,
+) -> list[Path]:
+    """Every figure for these results (and their ``timeline``, where one was recorded) as PNG
+    files in ``out_dir``; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    figures = figures_of(frame, summary)
+    if timeline is not None and not timeline.empty:
+        for workload, rows in timeline.groupby("workload", observed=True, sort=False):
+            figures |= timeline_figures(rows, str(workload), file_name(workload))
     paths = []
-    for name, figure in figures_of(frame, summary).items():
+    for name, figure in figures.items():
         path = out_dir / name
         figure.savefig(path, dpi=120)
         paths.append(path)

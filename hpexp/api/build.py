@@ -16,6 +16,7 @@ from hpexp.api.rounds import plan_of
 from hpexp.api.schema import HpexpConfig
 from hpexp.api.signature import check_keys, wrongly_typed
 from hpexp.api.targets import NotAPlugin, check_plugin_module
+from hpexp.core.cpu_sampler import SHORTEST_INTERVAL_S
 from hpexp.core.environment import library_versions, machine
 from hpexp.core.errors import (
     ConfigError,
@@ -26,7 +27,7 @@ from hpexp.core.errors import (
 )
 from hpexp.core.executor import Executor
 from hpexp.core.progress import Progress
-from hpexp.core.trials import Job, run_trials
+from hpexp.core.trials import Job, Trials, run_trials
 from hpexp.core.workload import Workload
 from hpexp.results.rows import build_rows, parameters
 
@@ -46,10 +47,11 @@ class PlannedJob:
     job: Job
     columns: dict[str, Any]
 
-    def measure(self) -> tuple[list[dict[str, Any]], str | None]:
-        """Run the job: its rows, and the traceback of the failure that ended it, if any."""
+    def measure(self) -> tuple[list[dict[str, Any]], Trials]:
+        """Run the job: its rows, and its trials (their timelines, and the traceback of the
+        failure that ended the job, if any)."""
         trials = run_trials(self.job)
-        return build_rows(self.columns, trials), trials.traceback
+        return build_rows(self.columns, trials), trials
 
 
 def _plain(group: str, node: Any) -> dict[str, Any]:
@@ -115,6 +117,15 @@ def build_plugin(group: str, params: dict[str, Any], base: type, **kwargs: Any) 
     return built
 
 
+def _sampling_interval(value: Any) -> float:
+    """``sample_cpus_s``: 0 (off), or at least the kernel's 10 ms tick, which counts CPU time."""
+    seconds = require_seconds("sample_cpus_s", value, zero_ok=True)
+    if 0 < seconds < SHORTEST_INTERVAL_S:
+        allowed = f"0 (off) or a number of seconds >= {SHORTEST_INTERVAL_S:g} (the kernel's tick)"
+        raise ConfigError("sample_cpus_s", value, allowed)
+    return seconds
+
+
 def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> PlannedJob:
     """Validate every value and build the job; raises ConfigError before anything is written."""
     unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
@@ -126,6 +137,7 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
     seed = require_int("seed", cfg.seed, 0)
     trial_timeout_s = require_seconds("trial_timeout_s", cfg.trial_timeout_s)
     quiet_wait_s = require_seconds("quiet_wait_s", cfg.quiet_wait_s, zero_ok=True)
+    sample_cpus_s = _sampling_interval(cfg.sample_cpus_s)
     workload_params = _plain("workload", cfg.workload)
     executor_params = _plain("executor", cfg.executor)
     workload = build_plugin("workload", workload_params, Workload)
@@ -143,10 +155,20 @@ def build_job(cfg: DictConfig, identity: dict[str, Any], progress: Progress) -> 
         "problem": ",".join(f"workload.{name}" for name in workload.problem),
         "trial_timeout_s": trial_timeout_s,
         "quiet_wait_s": quiet_wait_s,
+        "sample_cpus_s": sample_cpus_s,
         **machine(),
         **library_versions(workload.libraries + executor.libraries),
     }
     job = Job(
-        workload, executor, workers, repeats, warmup, seed, trial_timeout_s, quiet_wait_s, progress
+        workload,
+        executor,
+        workers,
+        repeats,
+        warmup,
+        seed,
+        trial_timeout_s=trial_timeout_s,
+        quiet_wait_s=quiet_wait_s,
+        sample_cpus_s=sample_cpus_s,
+        progress=progress,
     )
     return PlannedJob(job, columns)

@@ -20,11 +20,13 @@ from hpexp.api.elsewhere import launcher_of, leave_failure, runs_elsewhere
 from hpexp.api.outcome import RunReport
 from hpexp.api.resume import config_hash, run_only_keys
 from hpexp.api.rounds import plan_of
-from hpexp.core.errors import ConfigError
+from hpexp.core.errors import ConfigError, one_line
 from hpexp.core.progress import Progress
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from hpexp.core.trials import Trials
 
 TRACEBACK_FILE = "traceback.txt"
 
@@ -92,16 +94,23 @@ class JobFunction:
         if not multirun and cfg.progress:  # once the config is valid: bad input stays one line
             runs = f"{cfg.warmup} warmup + {cfg.repeats} measured runs"
             print(f"hpexp: run ({columns['overrides'] or 'defaults'}): {runs}", file=sys.stderr)
-        rows, trace = planned.measure()
-        return self._written(rows, trace, job_dir, hydra_cfg)
+        rows, trials = planned.measure()
+        return self._written(rows, trials, planned.columns, job_dir, hydra_cfg)
 
     def _written(
-        self, rows: list[dict[str, Any]], trace: str | None, job_dir: Path, hydra_cfg: Any
+        self,
+        rows: list[dict[str, Any]],
+        trials: "Trials",
+        columns: dict[str, Any],
+        job_dir: Path,
+        hydra_cfg: Any,
     ) -> "pd.DataFrame | None":
-        """The job's rows, written in its dir (or saved elsewhere, and said so), then the
-        traceback of the failure that ended it: a dir that went read-only loses neither."""
+        """The job's rows, written in its dir (or saved elsewhere, and said so), then its
+        timeline and the traceback of the failure that ended it: a dir that went read-only
+        loses none of them, and a timeline that cannot be written costs only a warning."""
         from hpexp.results.layout import JOB_FILE
         from hpexp.results.store import ResultsNotWritten, write_job_results
+        from hpexp.results.timeline import write_timeline
 
         try:
             frame = write_job_results(rows, job_dir / JOB_FILE)
@@ -110,9 +119,13 @@ class JobFunction:
             self._leave_for_the_sweep(hydra_cfg, exc)
             frame = None
         try:
+            write_timeline(columns, trials, job_dir)
+        except Exception as exc:
+            print(f"hpexp: warning: no timeline in {job_dir}: {one_line(exc)}", file=sys.stderr)
+        try:
             (job_dir / TRACEBACK_FILE).unlink(missing_ok=True)
-            if trace:
-                (job_dir / TRACEBACK_FILE).write_text(trace)
+            if trials.traceback:
+                (job_dir / TRACEBACK_FILE).write_text(trials.traceback)
         except OSError as exc:
             print(f"hpexp: warning: no {TRACEBACK_FILE} in {job_dir}: {exc}", file=sys.stderr)
         return frame

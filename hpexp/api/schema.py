@@ -24,6 +24,7 @@ class HpexpConfig:
     seed: int = MISSING
     trial_timeout_s: float = MISSING
     quiet_wait_s: float = MISSING
+    sample_cpus_s: float = MISSING
     resume: bool = MISSING
     rounds: int = MISSING
     order: str = MISSING

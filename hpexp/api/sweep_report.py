@@ -36,9 +36,12 @@ def write_sweep_report(frame: pd.DataFrame, parts: list[WorkloadResults], sweep_
     try:
         # here, not at the top: matplotlib costs every run's startup; a broken install only warns
         from hpexp.analysis.html import write_report
+        from hpexp.results.timeline import load_timelines
 
         commands = commands_of(sweep_dir)
-        index = write_report(frame, parts, sweep_dir / REPORT_DIR, str(sweep_dir), commands)
+        timeline = load_timelines(sweep_dir)
+        out = sweep_dir / REPORT_DIR
+        index = write_report(frame, parts, out, str(sweep_dir), commands, timeline)
     except Exception as exc:
         print(f"hpexp: warning: no report for {sweep_dir}: {exc!r}", file=sys.stderr)
     else:

@@ -20,6 +20,7 @@ from hpexp.cli.compare import CANNOT_COMPARE, Paths, compare_frames, fail_slower
 from hpexp.cli.one_line_warnings import print_hpexp_warnings_as_one_line
 from hpexp.core.errors import ConfigError, HpexpError, one_line
 from hpexp.results.store import load_results
+from hpexp.results.timeline import load_timelines
 
 #: left out of the terminal table to keep it readable (the HTML page has them)
 HTML_ONLY = ["mean_s", "std_s"]
@@ -57,7 +58,8 @@ def report(path: str, out: str | None) -> None:
     print_verdicts(parts)
     from hpexp.analysis.html import write_report  # matplotlib: only when drawing
 
-    index = write_report(frame, parts, out_dir, str(root), commands_of(root))
+    timeline = load_timelines(path)
+    index = write_report(frame, parts, out_dir, str(root), commands_of(root), timeline)
     print(f"hpexp: report in {index}", file=sys.stderr)
 
 

@@ -34,6 +34,8 @@ class Measurement:
     max_rss_mb: float = float("nan")
     foreign_cpu_s: float = float("nan")
     throttled_s: float = float("nan")
+    #: ``time.perf_counter()`` as the timed window opened: where the run's timeline starts
+    started: float = float("nan")
 
 
 def _tree() -> list[psutil.Process]:
@@ -61,10 +63,14 @@ def _reaped_children_cpu() -> float:
 BUSY_FIELDS = ("user", "nice", "system", "irq", "softirq", "steal")
 
 
+def busy_s(times: object) -> float:
+    """The busy seconds of one ``psutil.cpu_times()`` reading (a CPU's, or the machine's)."""
+    return sum(getattr(times, name, 0.0) for name in BUSY_FIELDS)
+
+
 def _machine_busy_s() -> float:
     """CPU seconds every CPU of the machine has been busy since boot."""
-    times = psutil.cpu_times()
-    return sum(getattr(times, name, 0.0) for name in BUSY_FIELDS)
+    return busy_s(psutil.cpu_times())
 
 
 def _reset_peak_rss(procs: list[psutil.Process]) -> bool:
@@ -106,7 +112,7 @@ def measure() -> Iterator[Measurement]:
     limited_before = cgroup is not None and cgroup.quota() is not None
     throttled_before = cgroup.throttled() if cgroup else ()
     busy_before = _machine_busy_s()
-    start = time.perf_counter()
+    start = result.started = time.perf_counter()
     try:
         yield result
     finally:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
+from hpexp.core.cpu_sampler import CpuSample, sampled_cpus
 from hpexp.core.errors import one_line
 from hpexp.core.executor import Executor
 from hpexp.core.interrupts import Terminated, handled, is_a_signal
@@ -29,7 +30,7 @@ from hpexp.core.quiet import start_conditions
 from hpexp.core.shared import CannotShare, install, uninstall
 from hpexp.core.status import Status
 from hpexp.core.timers import measure
-from hpexp.core.workload import CannotRun, Workload
+from hpexp.core.workload import CannotRun, Span, Workload
 
 
 @dataclass
@@ -45,6 +46,8 @@ class Job:
     trial_timeout_s: float = 600.0
     #: wait up to this long before the job for the rest of the machine to be quiet (0: never)
     quiet_wait_s: float = 0.0
+    #: sample each CPU's busy share this often during measured runs (0: not at all)
+    sample_cpus_s: float = 0.0
     progress: Progress = field(default_factory=lambda: Progress("", enabled=False))
 
 
@@ -70,6 +73,11 @@ class Trial:
     #: the wall time of a perfectly concurrent run, for workloads that know it
     ideal_s: float | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: ``time.perf_counter()`` as the timed window opened, the origin of ``spans`` and
+    #: ``cpu_samples`` (the run's timeline, stored beside the rows)
+    timed_from: float = math.nan
+    spans: list[Span] = field(default_factory=list)
+    cpu_samples: list[CpuSample] = field(default_factory=list)
 
 
 @dataclass
@@ -227,7 +235,11 @@ def _measure_one(job: Job, repeat: int, measured: _Measured) -> Trial:
     measured.task_count = len(tasks)
     started_at = datetime.now(UTC)
     gc.collect()  # the previous run's garbage is not this run's cost
-    with time_limit(job.trial_timeout_s), measure() as timing:
+    with (
+        time_limit(job.trial_timeout_s),
+        sampled_cpus(job.sample_cpus_s) as cpu_samples,
+        measure() as timing,
+    ):
         results = job.executor.run(job.workload, tasks)
     ended_at = datetime.now(UTC)
     outcome = job.workload.reduce(results)
@@ -248,6 +260,9 @@ def _measure_one(job: Job, repeat: int, measured: _Measured) -> Trial:
         units=outcome.units,
         ideal_s=job.workload.ideal_s(job.workers),
         metrics=outcome.metrics,
+        timed_from=timing.started,
+        spans=outcome.spans,
+        cpu_samples=cpu_samples,
     )
 
 

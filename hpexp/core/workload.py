@@ -3,7 +3,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from hpexp.core.model import Model
 
@@ -17,18 +17,34 @@ class CannotRun(Exception):
     :meth:`Workload.driver`): the cell is ``skipped`` with the message as its reason."""
 
 
+class Span(NamedTuple):
+    """One piece of a run's work in time (a request, a hash, a save), for the timeline figures.
+
+    ``start`` and ``end`` are ``time.perf_counter()`` readings: on Linux that is
+    ``CLOCK_MONOTONIC``, one clock for every process of the machine, so spans taken in threads,
+    worker processes and a gevent child line up with each other and with the run's own start.
+    """
+
+    kind: str
+    start: float
+    end: float
+
+
 @dataclass
 class Outcome:
     """What one measured run produced.
 
     ``units`` is the amount of work done (samples, requests, callbacks), so ``throughput`` can be
     compared across executors. ``error`` is set when the result is wrong (a pi estimate far off,
-    failed requests); the row then gets ``status=error`` instead of passing silently.
+    failed requests); the row then gets ``status=error`` instead of passing silently. ``spans``
+    are what the run's timeline shows (stored beside the rows, not in them), where the workload
+    records them.
     """
 
     metrics: dict[str, Any] = field(default_factory=dict)
     units: float = 0.0
     error: str | None = None
+    spans: list[Span] = field(default_factory=list)
 
 
 class Workload(ABC):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 JOB_FILE = "results.parquet"
 SWEEP_FILE = "sweep.parquet"
+#: a job's spans and CPU samples, beside its rows (:mod:`hpexp.results.timeline`)
+TIMELINE_FILE = "timeline.parquet"
 #: held by the process running a sweep, so a second sweep on the same dir is refused
 LOCK_FILE = ".hpexp.lock"
 #: what Hydra (and hpexp's lock) write in a run, sweep or job dir before any job has measured

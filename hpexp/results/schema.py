@@ -70,6 +70,8 @@ COLUMNS = (
     Column("rounds", "Int64", Kind.run, required=False),
     Column("trial_timeout_s", "float64", Kind.run, required=False),
     Column("quiet_wait_s", "float64", Kind.run, required=False),
+    #: how often each CPU's busy share was sampled during the runs (timeline.parquet); 0: never
+    Column("sample_cpus_s", "float64", Kind.run, required=False),
     Column("started_at", "datetime64[ns, UTC]", Kind.environment),
     Column("ended_at", "datetime64[ns, UTC]", Kind.environment),
     Column("launcher", "string", Kind.environment),

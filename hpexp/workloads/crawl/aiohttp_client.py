@@ -33,8 +33,8 @@ async def _crawl(urls: list[str], workers: int, timeout_s: float) -> list[Fetch]
                     body = await response.read()
                     error = status_error(response.status, body)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                return Fetch(time.perf_counter() - started, 0, one_line(exc), client, workers)
-            return Fetch(time.perf_counter() - started, len(body), error, client, workers)
+                return Fetch(started, time.perf_counter(), 0, one_line(exc), client, workers)
+            return Fetch(started, time.perf_counter(), len(body), error, client, workers)
 
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         return list(await asyncio.gather(*(fetch(session, url) for url in urls)))

@@ -16,16 +16,24 @@ from hpexp.core.errors import one_line
 
 
 class Fetch(NamedTuple):
-    """One request's result: how long it took, what came back, and which client sent it.
+    """One request's result: when it was sent and answered, what came back, and which client
+    sent it.
 
-    A NamedTuple: cheap to create inside the timed region and to pickle back from workers.
+    ``started`` and ``ended`` are ``time.perf_counter()`` readings, one clock for every process
+    of the machine, so the run's timeline lines up the requests of every worker. A NamedTuple:
+    cheap to create inside the timed region and to pickle back from workers.
     """
 
-    latency_s: float
+    started: float
+    ended: float
     size: int
     error: str | None
     client: str
     client_limit: int
+
+    @property
+    def latency_s(self) -> float:
+        return self.ended - self.started
 
 
 def status_error(status: int, body: bytes) -> str | None:
@@ -62,5 +70,5 @@ def fetch_with_requests(
         body = response.content
         error = status_error(response.status_code, body)
     except requests.RequestException as exc:
-        return Fetch(time.perf_counter() - started, 0, one_line(exc), client, limit)
-    return Fetch(time.perf_counter() - started, len(body), error, client, limit)
+        return Fetch(started, time.perf_counter(), 0, one_line(exc), client, limit)
+    return Fetch(started, time.perf_counter(), len(body), error, client, limit)

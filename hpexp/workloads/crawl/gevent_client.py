@@ -30,9 +30,9 @@ def crawl(executor: Any, urls: Sequence[str], timeout_s: float) -> list[Fetch]:
             try:
                 response = manager.request("GET", url, timeout=timeout)
             except urllib3.exceptions.HTTPError as exc:
-                return Fetch(time.perf_counter() - started, 0, one_line(exc), CLIENT, workers)
+                return Fetch(started, time.perf_counter(), 0, one_line(exc), CLIENT, workers)
             body = response.data
             error = status_error(response.status, body)
-            return Fetch(time.perf_counter() - started, len(body), error, CLIENT, workers)
+            return Fetch(started, time.perf_counter(), len(body), error, CLIENT, workers)
 
         return executor.pool.map(fetch, urls)

@@ -31,12 +31,13 @@ async def _crawl(urls: list[str], workers: int, timeout_s: float) -> list[Fetch]
             except HTTPClientError as exc:
                 body = exc.response.body if exc.response is not None else b""
                 error = status_error(exc.code, body) if exc.code != 599 else one_line(exc)
-                return Fetch(time.perf_counter() - started, 0, error, client_name, workers)
+                return Fetch(started, time.perf_counter(), 0, error, client_name, workers)
             except OSError as exc:
-                return Fetch(time.perf_counter() - started, 0, one_line(exc), client_name, workers)
+                return Fetch(started, time.perf_counter(), 0, one_line(exc), client_name, workers)
             body = response.body
             return Fetch(
-                time.perf_counter() - started,
+                started,
+                time.perf_counter(),
                 len(body),
                 status_error(response.code, body),
                 client_name,

@@ -20,7 +20,7 @@ import numpy as np
 
 from hpexp.core.errors import require_int, require_seconds
 from hpexp.core.model import Model
-from hpexp.core.workload import Driver, Outcome, Workload
+from hpexp.core.workload import Driver, Outcome, Span, Workload
 from hpexp.workloads.crawl.fetch import Fetch, fetch_with_requests, thread_session
 from hpexp.workloads.crawl.server_process import ServerProcess, require_server_url
 
@@ -121,4 +121,5 @@ class Crawl(Workload):
         error = None
         if failed:
             error = f"{len(failed)} of {len(results)} requests failed, first: {failed[0].error}"
-        return Outcome(metrics=metrics, units=len(results) - len(failed), error=error)
+        spans = [Span("request", r.started, r.ended) for r in results]
+        return Outcome(metrics, units=len(results) - len(failed), error=error, spans=spans)

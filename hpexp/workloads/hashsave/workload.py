@@ -26,7 +26,7 @@ from typing import Any
 
 from hpexp.core.errors import require_choice, require_int, require_seconds
 from hpexp.core.model import Model
-from hpexp.core.workload import Driver, Outcome, Workload
+from hpexp.core.workload import Driver, Outcome, Span, Workload
 from hpexp.workloads.crawl.server_process import ServerProcess, require_server_url
 from hpexp.workloads.hashsave import sync_save
 from hpexp.workloads.hashsave.overlap import io_overlap
@@ -157,7 +157,9 @@ class HashSave(Workload):
             "client": results[0].client if results else "",
         }
         error = self._check(results, hashes, failed)
-        return Outcome(metrics=metrics, units=len(hashes), error=error)
+        spans = [Span("hash", *span) for r in results for span in r.hash_spans]
+        spans += [Span("save", *span) for span in save_spans]
+        return Outcome(metrics, units=len(hashes), error=error, spans=spans)
 
     def _check(self, results: list[Saved], hashes: list[str], failed: list[Saved]) -> str | None:
         """Why the run's results are wrong, or None: bad hashes, failed saves, a wrong file."""
