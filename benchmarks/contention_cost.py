@@ -12,7 +12,10 @@ after the timed window. Prints (medians over interleaved rounds):
     anyway) and of a 10 ms run: what the detector adds to a run, timed or not;
   * one read of the cgroup's throttled time (where a quota exists; ``-`` otherwise);
   * the CPU probe each visit times before its runs (``probe_s``), as a share of a 1 s visit
-    (target <= 1%).
+    (target <= 1%);
+  * the per-core sampler (``sample_cpus_s``, default 0.1 s) around 100 ms and 1 s runs: hpexp's
+    ``wall_s`` with the sampler / without it (target <= 1.01), and one read of every CPU in
+    microseconds.
 ``--check`` exits 1 when a target is missed.
 """
 
@@ -20,13 +23,17 @@ import argparse
 import statistics
 import time
 
+import psutil
 from _common import interleaved, report
 
 from hpexp.core.cgroup import cpu_cgroup
+from hpexp.core.cpu_sampler import sampled_cpus
 from hpexp.core.probe import probe_s
 from hpexp.core.timers import _machine_busy_s, measure
 
 RUN_LENGTHS_S = (0.01, 0.1, 1.0)
+#: the default of ``sample_cpus_s``
+SAMPLE_EVERY_S = 0.1
 READS = 2000
 
 
@@ -57,6 +64,12 @@ def bare(loops: int) -> float:
 
 def measured(loops: int) -> float:
     with measure() as timing:
+        work(loops)
+    return timing.wall_s
+
+
+def sampled(loops: int, interval_s: float) -> float:
+    with sampled_cpus(interval_s), measure() as timing:
         work(loops)
     return timing.wall_s
 
@@ -106,6 +119,18 @@ def main() -> None:
             probe_share <= 0.01,
         )
     )
+    for seconds in (0.1, 1.0):
+        loops = loops_for(seconds)
+        times = interleaved(
+            args.rounds,
+            off=lambda n=loops: sampled(n, 0.0),
+            on=lambda n=loops: sampled(n, SAMPLE_EVERY_S),
+        )
+        ratio = statistics.median(times["on"]) / statistics.median(times["off"])
+        label = f"wall_s sampled every {SAMPLE_EVERY_S:g} s / not, {seconds * 1000:g} ms runs"
+        lines.append((label, ratio, "<= 1.01", ratio <= 1.01))
+    read_all_s = cost_s(lambda: psutil.cpu_times(percpu=True))
+    lines.append(("one read of every CPU, microseconds", read_all_s * 1e6, "-", True))
     met = report(f"contention detector cost (medians of {args.rounds} interleaved rounds)", lines)
     if args.check and not met:
         raise SystemExit(1)

@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 import hpexp
+from hpexp.api.launch import composed
 from hpexp.core import shared
 from hpexp.core.errors import ConfigError
 from hpexp.core.trials import Job, run_trials
@@ -83,9 +84,9 @@ AROUND_THE_PRE_CHECK = [3, 5, 19, 21, 23, 9, 361, 19 * 1000003, 23 * 1000003, 29
                         1000003, 1000003**2, 10000000019]  # fmt: skip
 
 
-@pytest.mark.parametrize("look", ["countdown", "block"])
+@pytest.mark.parametrize("look", ["countdown", "compare", "block"])
 @pytest.mark.parametrize("serial_check_to", [3, 21, 25])
-def test_the_pre_check_and_the_block_look_give_miller_rabin_s_verdicts(look, serial_check_to):
+def test_the_pre_check_and_every_look_give_miller_rabin_s_verdicts(look, serial_check_to):
     numbers = f"[{','.join(map(str, AROUND_THE_PRE_CHECK))}]"
     cell = [f"workload.look={look}", f"workload.serial_check_to={serial_check_to}"]
     (row,) = measure("workload=prime_check", f"workload.numbers={numbers}", *cell,
@@ -105,11 +106,12 @@ def test_the_pre_check_keeps_numbers_with_a_small_factor_from_the_workers():
     assert workload.reduce([workload.run(r) for r in ranges]).metrics["primes_found"] == 1
 
 
-def test_the_block_look_reads_the_flag_between_blocks_only():
+@pytest.mark.parametrize("look", ["compare", "block"])
+def test_the_compare_and_block_looks_read_the_flag_and_set_it(look):
     n = 1009 * 1_000_000_007
     first, second = split(0, n, 2)
     workload = hpexp.workload("prime_check", numbers=[n], flag="rawvalue", check_every=1000,
-                              look="block")  # fmt: skip
+                              look=look)  # fmt: skip
     flags = raw_value_flags(1)
     shared.install(flags)
     try:
@@ -352,3 +354,28 @@ def test_an_unlocked_file_counter_reads_the_nul_bytes_of_its_race_as_nothing(tmp
     assert counter.read() == 75
     counter.add(1, locked=False)
     assert counter.read() == 76
+
+
+#: prime_check_ch9's cells: the book's script each reproduces, and what it sets
+BOOK_ROUTES = {
+    "prime_serial": ("SerialExecutor", 1, "none", "countdown", 3),
+    "prime_pool_naive": ("MpPoolExecutor", 4, "none", "countdown", 3),
+    "prime_pool": ("MpPoolExecutor", 4, "none", "countdown", 21),
+    "prime_rawvalue": ("MpPoolExecutor", 4, "rawvalue", "countdown", 21),
+    "prime_mmap": ("MpPoolExecutor", 4, "mmap", "countdown", 21),
+    "prime_mmap2": ("MpPoolExecutor", 4, "mmap", "compare", 21),
+    "prime_mmap3": ("MpPoolExecutor", 4, "mmap", "block", 21),
+    "prime_manager": ("MpPoolExecutor", 4, "manager", "countdown", 21),
+    "prime_redis": ("MpPoolExecutor", 4, "redis", "countdown", 21),
+}
+
+
+def test_the_prime_check_preset_runs_every_route_the_book_draws():
+    preset = composed("+experiment=prime_check_ch9")
+    cells = preset.hydra.sweeper.params["+cell"].split(",")
+    assert cells == list(BOOK_ROUTES)
+    for cell, (executor, workers, flag, look, serial_check_to) in BOOK_ROUTES.items():
+        cfg = composed("+experiment=prime_check_ch9", f"+cell={cell}")
+        assert cfg.executor._target_.endswith(f".{executor}"), cell
+        got = (cfg.workers, cfg.workload.flag, cfg.workload.look, cfg.workload.serial_check_to)
+        assert got == (workers, flag, look, serial_check_to), cell

@@ -5,11 +5,13 @@ that a range that finds a factor stops the others (the book's ``primes_pool_per_
 ``check_every`` is how many factors a task tries between looks at the flag: the book's
 communication-frequency experiment (look too often and the looks cost more than the work).
 ``look`` is how a task counts to it: ``countdown`` decrements a counter at every factor (the
-book's ``primes_pool_per_number_value.py``), ``block`` runs a plain inner loop over each block of
-``check_every`` factors and reads the flag between blocks (``primes_pool_per_number_mmap3.py``,
-the book's fastest, "MMap Redux"). ``serial_check_to`` tries the odd factors below it in the
-calling process first (the book's ``primes_pool_per_number2.py``: 21), so a number with a small
-factor never reaches the workers; 3 tries none.
+book's ``primes_pool_per_number_value.py`` and ``_mmap.py``), ``compare`` compares each factor
+with the next one to look at (``primes_pool_per_number_mmap2.py``), ``block`` runs a plain inner
+loop over each block of ``check_every`` factors and reads the flag between blocks
+(``primes_pool_per_number_mmap3.py`` and ``_mmap4.py``, the book's fastest, "MMap Redux").
+``serial_check_to`` tries the odd factors below it in the calling process first (the book's
+``primes_pool_per_number2.py``: 21), so a number with a small factor never reaches the workers;
+3 tries none.
 Numbers are checked one after the other, each split over the workers, as in the book; every
 verdict is checked against a Miller-Rabin test.
 """
@@ -35,7 +37,7 @@ from hpexp.workloads.prime_check.flags import (
 )
 
 FLAGS = ("none", "manager", "value", "rawvalue", "mmap", "redis")
-LOOKS = ("countdown", "block")
+LOOKS = ("countdown", "compare", "block")
 #: about a second serially here: a trivial and two expensive non-primes, two 14-digit primes
 DEFAULT_NUMBERS = (112272535095295, 10200186800731, 15170044800011, 10000000000037, 20000000000021)
 #: Miller-Rabin with these bases is exact below 3.3e24
@@ -173,6 +175,8 @@ class PrimeCheck(Workload):
         flags = installed() if self.flag != "none" else None
         if flags is not None and self.look == "block":
             return self._run_in_blocks(task, flags)
+        if flags is not None and self.look == "compare":
+            return self._run_comparing(task, flags)
         look = self.check_every
         for factor in range(task.start, task.stop, 2):
             if flags is not None:
@@ -184,6 +188,21 @@ class PrimeCheck(Workload):
             if n % factor == 0:
                 if flags is not None:
                     flags.set(task.index)
+                return False
+        return True
+
+    def _run_comparing(self, task: FactorRange, flags: Any) -> bool:
+        """The book's ``mmap2``: each factor compared with the next one at which to look,
+        instead of a counter decremented at every factor."""
+        n, step = task.n, 2 * self.check_every
+        next_look = task.start + step
+        for factor in range(task.start, task.stop, 2):
+            if factor == next_look:
+                if flags.is_set(task.index):
+                    return False
+                next_look += step
+            if n % factor == 0:
+                flags.set(task.index)
                 return False
         return True
 
