@@ -375,7 +375,7 @@ def test_the_prime_check_preset_runs_every_route_the_book_draws():
     cells = preset.hydra.sweeper.params["+cell"].split(",")
     assert cells == list(BOOK_ROUTES)
     for cell, (executor, workers, flag, look, serial_check_to) in BOOK_ROUTES.items():
-        cfg = composed("+experiment=prime_check_ch9", f"+cell={cell}")
+        cfg = composed(f"+cell={cell}", "+experiment=prime_check_ch9")  # a sweep's order
         assert cfg.executor._target_.endswith(f".{executor}"), cell
         got = (cfg.workers, cfg.workload.flag, cfg.workload.look, cfg.workload.serial_check_to)
         assert got == (workers, flag, look, serial_check_to), cell

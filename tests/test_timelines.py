@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import hpexp
-from hpexp.analysis.timelines import first_runs, most_in_flight
+from hpexp.analysis.timelines import counted, first_runs, most_in_flight
 from hpexp.core.cpu_sampler import sampled_cpus
 from hpexp.core.errors import ConfigError
 from hpexp.results.layout import TIMELINE_FILE
@@ -186,6 +186,11 @@ def test_the_report_draws_each_configurations_first_run(tmp_path, server):
     timeline = hpexp.load_timelines(tmp_path)
     runs = first_runs(timeline[timeline.kind == "request"])
     assert [label for label, _ in runs] == ["asyncio, 4 workers", "serial, 4 workers"]
+    assert [counted(1, "hash"), counted(9, "hash"), counted(2, "save")] == [
+        "1 hash",
+        "9 hashes",
+        "2 saves",
+    ]
     assert all(set(run.repeat) == {0} and len(run) == 8 for _, run in runs)
     report = next(tmp_path.rglob("report"))
     assert {"crawl_timeline.png", "crawl_cpu.png"} <= {p.name for p in report.iterdir()}

@@ -43,9 +43,15 @@ def first_runs(timeline: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
         mine = timeline[(timeline["job"] == first["job"]) & (timeline["repeat"] == first["repeat"])]
         mine = mine[mine["sweep_id"] == first["sweep_id"]]
         items = [i for i in str(first["overrides"]).split(",") if i in varying]
-        label = ", ".join([f"{first['executor']}, {first['workers']} workers", *items])
+        label = ", ".join([f"{first['executor']}, {counted(first['workers'], 'worker')}", *items])
         runs.append((label, mine))
     return runs[:MAX_PANELS]
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 request``, ``100 requests``, ``9 hashes``."""
+    plural = noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{count} {noun if count == 1 else plural}"
 
 
 def _varying_overrides(overrides: pd.Series) -> set[str]:
@@ -98,7 +104,8 @@ def span_timeline(timeline: pd.DataFrame, workload: str) -> Figure:
         axes.set_xlim(left=0)
         shown = f"(the first {MAX_SPANS} of {total})" if total > MAX_SPANS else ""
         in_flight = ", ".join(
-            f"{most_in_flight(part)} {kind}s" for kind, part in run.groupby("kind", observed=True)
+            counted(most_in_flight(part), str(kind))
+            for kind, part in run.groupby("kind", observed=True)
         )
         axes.set_title(f"{label}\nat most {in_flight} at once {shown}".strip(), fontsize="small")
         axes.set_xlabel("seconds from the run's start")
