@@ -2,13 +2,23 @@
 known answers."""
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import hpexp
-from hpexp.analysis.paired import coverage, median_interval, range_coverage
+from hpexp.analysis.paired import (
+    coverage,
+    is_wide,
+    kept,
+    median_interval,
+    paired_over,
+    range_coverage,
+    round_medians,
+    summarized_ratios,
+)
 from hpexp.analysis.stats import CpuLimit, cpu_limit_of
 from hpexp.analysis.tables import format_summary, readable
 from hpexp.analysis.verdict import verdict
@@ -219,3 +229,93 @@ def test_a_configuration_with_fewer_than_three_visits_is_not_judged_by_its_probe
     summary = hpexp.summarize(rows)
     assert summary["machine_speed"].isna().all()
     assert not summary["slowed"].any()
+
+
+def narrowest_95_percent_k(n: int) -> int:
+    """The largest k whose interval [X(k), X(n+1-k)] still covers the median with 95%."""
+    return max(k for k in range(1, n // 2 + 1) if coverage(n, k) >= 0.95)
+
+
+@pytest.mark.parametrize("n", [2, 3, 9, 12, 40, 100])
+def test_the_median_interval_at_every_size_is_the_narrowest_95_percent_one(n):
+    values = np.arange(n, 0, -1.0)  # unsorted, n..1
+    k = narrowest_95_percent_k(n) if range_coverage(n) >= 0.95 else 1
+    assert median_interval(values) == (float(k), float(n + 1 - k))
+    assert all(math.isnan(v) for v in median_interval(np.array([])))
+
+
+@pytest.mark.parametrize(
+    ("median", "low", "high", "wide"),
+    [
+        (10.0, 9.0, 11.0, False),  # exactly 20% is not wide
+        (10.0, 8.0, 11.0, True),
+        (1.0, 0.95, 1.05, False),
+        (0.5, 0.3, 0.6, True),  # a median below 1 is judged by its share too
+        (0.0, 0.0, 1.0, False),  # no median to be wide of
+        (1.0, math.nan, math.nan, False),  # no interval
+    ],
+)
+def test_an_interval_is_wide_above_a_fifth_of_its_median(median, low, high, wide):
+    assert is_wide(median, low, high) is wide
+
+
+def test_round_medians_put_rows_without_a_round_in_round_0_sorted_by_configuration():
+    rows = frame(visits("threads", 2, [0.6]), visits("pool", 1, [1.0, 1.1]))
+    rows["executor"] = pd.Categorical(rows["executor"], ["pool", "threads", "unused"])
+    rows.loc[rows["executor"] == "threads", "round"] = math.nan  # a file from before rounds
+    medians = round_medians(rows, ["executor", "workers"])
+    assert list(zip(medians["executor"], medians["round"], medians["median_s"], strict=True)) == [
+        ("pool", 0, 1.0),
+        ("pool", 1, 1.1),
+        ("threads", 0, 0.6),
+    ]
+    assert not medians["disturbed"].any()
+    no_rounds = round_medians(rows.drop(columns="round"), ["executor", "workers"])
+    assert set(no_rounds["round"]) == {0}
+    empty = round_medians(rows.iloc[:0], ["executor", "workers"])
+    assert empty.empty
+    assert empty["disturbed"].dtype == bool
+
+
+def test_two_clean_rounds_are_enough_to_leave_the_disturbed_ones_out():
+    ratios = np.array([2.0, 1.0, 2.0, np.nan])
+    assert kept(ratios, np.array([False, True, False, False]))[1] == 1
+    assert list(kept(ratios, np.array([False, True, False, False]))[0]) == [2.0, 2.0]
+    assert list(kept(ratios, np.array([False, True, True, False]))[0]) == [2.0, 1.0, 2.0]
+
+
+def test_summarized_ratios_of_no_known_round_are_empty_without_a_warning():
+    ratios = pd.DataFrame(
+        {
+            "executor": pd.Categorical(["threads", "pool", "pool"], ["pool", "threads", "x"]),
+            "ratio": [np.nan, 2.0, 1.5],
+            "disturbed": [False, False, False],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summary = summarized_ratios(ratios, ["executor"], "speedup")
+    assert list(summary.index) == ["pool", "threads"], "observed configurations, in order"
+    assert summary.loc["pool", "speedup"] == 1.75
+    assert math.isnan(summary.loc["threads", "speedup"])
+    assert summary.loc["threads", "paired_rounds"] == 0
+
+
+def test_a_ratio_pairs_its_own_round_and_takes_its_baselines_disturbance():
+    def medians(workers, per_round, disturbed, tag=math.nan):
+        return pd.DataFrame(
+            {
+                "workers": workers,
+                "tag": tag,
+                "round": range(len(per_round)),
+                "median_s": per_round,
+                "disturbed": disturbed,
+            }
+        )
+
+    base = medians(1, [1.0, 2.0], [False, True], tag=math.nan)
+    mine = medians(2, [0.5, 1.0, 0.4], [False, False, False], tag=math.nan)
+    paired = paired_over(mine, base, ["tag"])
+    assert list(paired["ratio"][:2]) == [2.0, 2.0]
+    assert math.isnan(paired["ratio"][2]), "no baseline in round 2: kept, with no ratio"
+    assert list(paired["disturbed"]) == [False, True, False]
