@@ -11,7 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import hpexp
-from hpexp.results.layout import SWEEP_FILE, discard_bookkeeping
+from hpexp.core.cpu_sampler import CpuSample
+from hpexp.core.trials import Trial, Trials
+from hpexp.core.workload import Span
+from hpexp.results.layout import SWEEP_FILE, TIMELINE_FILE, discard_bookkeeping
 from hpexp.results.resume import complete_results
 from hpexp.results.schema import REQUIRED
 from hpexp.results.store import (
@@ -21,6 +24,8 @@ from hpexp.results.store import (
     write_atomic,
     write_job_results,
 )
+from hpexp.results.timeline import DTYPES as TIMELINE_DTYPES
+from hpexp.results.timeline import write_timeline
 
 
 def rows(sweep_id, job, n=2, **extra):
@@ -269,3 +274,54 @@ def test_a_file_whose_job_column_is_text_is_skipped_with_a_warning(tmp_path):
     with pytest.warns(UnreadableResults, match="column 'job' does not hold integers"):
         frame = hpexp.load_results(tmp_path)
     assert list(frame["sweep_id"].unique()) == ["s"]
+
+
+def test_a_timeline_counts_from_each_runs_timed_start_and_joins_its_row(tmp_path):
+    started = datetime.now(UTC)
+    first = Trial(0, started, 0.1, timed_from=100.0, spans=[Span("request", 100.5, 101.0)])
+    first.cpu_samples = [CpuSample(100.0, 100.1, 0, 0.5), CpuSample(100.0, 100.1, 1, 0.25)]
+    second = Trial(1, started, 0.1, timed_from=200.0, spans=[Span("save", 200.25, 200.75)])
+    columns = {"sweep_id": "s", "job": 3, "round": 2, "workload": "crawl", "executor": "asyncio",
+               "workers": 4, "overrides": "workers=4", "seed": 0}  # fmt: skip
+    write_timeline(columns, Trials([first, second], {}), tmp_path)
+    timeline = hpexp.load_timelines(tmp_path / TIMELINE_FILE)
+    assert timeline[["repeat", "kind", "start_s", "end_s"]].values.tolist() == [
+        [0, "cpu", 0.0, pytest.approx(0.1)],
+        [0, "cpu", 0.0, pytest.approx(0.1)],
+        [0, "request", 0.5, 1.0],
+        [1, "save", 0.25, 0.75],
+    ]
+    assert timeline["cpu"].tolist()[:2] == [0, 1]
+    assert timeline["busy"].tolist()[:2] == [0.5, 0.25]
+    assert timeline["cpu"][2:].isna().all()
+    assert timeline["busy"][2:].isna().all()
+    assert set(timeline.columns) == set(TIMELINE_DTYPES)
+    assert "seed" not in timeline, "a timeline repeats only what tells its run apart"
+    same = ["sweep_id", "job", "round", "workload", "executor", "workers", "overrides"]
+    assert timeline[same].drop_duplicates().values.tolist() == [
+        ["s", 3, 2, "crawl", "asyncio", 4, "workers=4"]
+    ]
+    assert {c: str(t) for c, t in timeline.dtypes.items()} == TIMELINE_DTYPES
+
+
+def test_a_job_that_recorded_nothing_leaves_no_timeline(tmp_path):
+    stale = tmp_path / TIMELINE_FILE
+    stale.write_bytes(b"an earlier run's")
+    nothing = Trials([Trial(0, datetime.now(UTC), 0.0, timed_from=1.0)], {})
+    write_timeline({"sweep_id": "s", "job": 0}, nothing, tmp_path)
+    assert not stale.exists(), "a re-run job never shows another run's spans"
+
+
+def test_timelines_load_from_every_job_dir_sorted_and_empty_with_columns(tmp_path):
+    for job in (1, 0):
+        trial = Trial(0, datetime.now(UTC), 0.0, timed_from=0.0, spans=[Span("hash", 2.0, 3.0),
+                      Span("hash", 1.0, 2.0)])  # fmt: skip
+        write_timeline({"sweep_id": "s", "job": job}, Trials([trial], {}), tmp_path / str(job))
+    timeline = hpexp.load_timelines(tmp_path)
+    assert timeline[["job", "start_s"]].values.tolist() == [[0, 1.0], [0, 2.0], [1, 1.0], [1, 2.0]]
+    (tmp_path / "empty").mkdir()
+    none = hpexp.load_timelines(tmp_path / "empty")
+    assert none.empty
+    assert {c: str(t) for c, t in none.dtypes.items()} == TIMELINE_DTYPES
+    with pytest.raises(FileNotFoundError, match="no results at"):
+        hpexp.load_timelines(tmp_path / "missing")

@@ -27,11 +27,11 @@ CPU = "cpu"
 JOB_COLUMNS = ("sweep_id", "job", "round", "workload", "executor", "workers", "overrides")
 DTYPES = {
     "sweep_id": "string",
-    "job": "int64",
+    "job": "Int64",
     "round": "Int64",
     "workload": "category",
     "executor": "category",
-    "workers": "int64",
+    "workers": "Int64",
     "overrides": "string",
     "repeat": "int64",
     "kind": "category",
