@@ -29,6 +29,8 @@ PANELS_PER_ROW = 3
 MAX_SPANS = 1000
 #: what tells configurations apart (and is the same for all of one workload)
 CONFIGURATION = ["executor", "workers", "overrides"]
+#: a run's heat map needs this many reads of the CPUs
+MIN_READS = 3
 
 
 def first_runs(timeline: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -40,8 +42,8 @@ def first_runs(timeline: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     varying = _varying_overrides(firsts["overrides"])
     runs = []
     for _, first in firsts.sort_values(["executor", "workers", "job"]).iterrows():
-        mine = timeline[(timeline["job"] == first["job"]) & (timeline["repeat"] == first["repeat"])]
-        mine = mine[mine["sweep_id"] == first["sweep_id"]]
+        run = [timeline[key] == first[key] for key in ("sweep_id", "job", "repeat")]
+        mine = timeline[run[0] & run[1] & run[2]]
         items = [i for i in str(first["overrides"]).split(",") if i in varying]
         label = ", ".join([f"{first['executor']}, {counted(first['workers'], 'worker')}", *items])
         runs.append((label, mine))
@@ -133,8 +135,8 @@ def cpu_heatmap(timeline: pd.DataFrame, workload: str) -> Figure:
             edges, np.append(cpus, cpus[-1] + 1) - 0.5, grid.to_numpy(), vmin=0, vmax=1,
             cmap="viridis",
         )  # fmt: skip
-        counted = np.where(np.isnan(grid.to_numpy()), 0.0, np.diff(edges))
-        busy = float(np.nansum(grid.to_numpy() * counted) / counted.sum(axis=1).mean())
+        covered = np.where(np.isnan(grid.to_numpy()), 0.0, np.diff(edges))
+        busy = float(np.nansum(grid.to_numpy() * covered) / covered.sum(axis=1).mean())
         axes.set_title(f"{label}\n{busy:.2f} CPUs busy on average", fontsize="small")
         axes.set_yticks(cpus)
         axes.set_xlabel("seconds from the run's start")
@@ -156,8 +158,6 @@ def _sampled_often(timeline: pd.DataFrame) -> bool:
     return not reads.empty and reads.median() >= MIN_READS
 
 
-#: a run's heat map needs this many reads of the CPUs
-MIN_READS = 3
 #: (file name after the workload's, whether the timeline calls for it, how to draw it)
 TIMELINE_FIGURES = (
     ("timeline", _has_spans, span_timeline),
