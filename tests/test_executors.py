@@ -6,6 +6,7 @@ import os
 import platform
 import socket
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from importlib import metadata
@@ -17,6 +18,7 @@ import hpexp
 from hpexp import Outcome, Workload
 from hpexp.analysis.verdict import by_workload
 from hpexp.core.errors import ConfigError
+from hpexp.core.executor import NotStarted
 from hpexp.core.model import Model
 from hpexp.core.trials import Job, run_trials
 from hpexp.workloads.pi import MonteCarloPi
@@ -240,9 +242,16 @@ POOL_REFUSALS = [
 ]
 
 
+REFUSALS = [("joblib", *case) for case in JOBLIB_REFUSALS] + [
+    ("pool", *case) for case in POOL_REFUSALS
+]
+
+
 @pytest.mark.parametrize(
     ("executor", "kwargs", "message"),
-    [("joblib", *case) for case in JOBLIB_REFUSALS] + [("pool", *case) for case in POOL_REFUSALS],
+    REFUSALS,
+    # named by executor and key, not by the message: the mutation run deselects ids that say dask
+    ids=[f"{executor}-{'-'.join(kwargs)}" for executor, kwargs, _ in REFUSALS],
 )
 def test_bad_executor_values_are_refused_in_one_line(executor, kwargs, message):
     with pytest.raises(ConfigError) as refused:
@@ -311,3 +320,50 @@ def test_joblib_s_cache_makes_every_repeat_a_lookup_and_the_verdict_says_so(tmp_
     (part,) = by_workload(plain)
     assert "cache" not in part.verdict
     assert set(Path(tempfile.gettempdir()).glob("hpexp-joblib-cache-*")) == caches, "removed"
+
+
+def two_at_once(barrier: threading.Barrier) -> bool:
+    """Returns only if another task reaches the barrier meanwhile: two ran at the same time."""
+    barrier.wait(timeout=10)
+    return True
+
+
+def where_it_ran(task: int) -> tuple[int, bool]:
+    """This worker's pid, and whether hpexp's start-of-worker ran in it (its watch thread)."""
+    time.sleep(0.3)
+    names = {thread.name for thread in threading.enumerate()}
+    return os.getpid(), "hpexp-watch-parent" in names
+
+
+def test_joblib_threads_run_workers_tasks_at_once():
+    barrier = threading.Barrier(2)
+    with hpexp.executor("joblib", 2, backend="threading") as executor:
+        assert list(executor.map(two_at_once, [barrier, barrier])) == [True, True]
+
+
+def test_joblib_processes_are_workers_each_started_by_hpexp():
+    with hpexp.executor("joblib", 2, backend="loky") as executor:
+        ran = list(executor.map(where_it_ran, range(4)))
+    assert len({pid for pid, _ in ran}) == 2
+    assert all(started for _, started in ran), "every worker exits with hpexp"
+
+
+def test_joblib_refuses_to_map_before_it_starts_and_maps_equal_lengths_only():
+    executor = hpexp.executor("joblib", 2, backend="threading", cache=True)
+    with pytest.raises(NotStarted, match=r"^JoblibExecutor is not started"):
+        executor.map(abs, [1])
+    with executor:
+        with pytest.raises(ValueError, match="zip"):
+            list(executor.map(pow, [2, 3], [2]))
+        assert list(executor.map(abs, [-1, 2], chunksize=None)) == [1, 2]
+
+
+def test_joblib_s_cache_says_nothing(capfd):
+    with hpexp.executor("joblib", 2, backend="threading", cache=True) as executor:
+        assert list(executor.map(abs, [-3, -3])) == [3, 3]
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_joblib_takes_any_batch_size_from_1(batch_size):
+    assert hpexp.executor("joblib", 2, batch_size=batch_size).chunksize_for(100) == batch_size

@@ -3,13 +3,16 @@
 import math
 import signal
 import time
+from datetime import UTC, timedelta
 
 import psutil
 import pytest
 
 import hpexp
 from hpexp import Outcome, Workload
+from hpexp.core.progress import Progress
 from hpexp.core.trials import Job, TrialTimeout, run_trials, time_limit
+from hpexp.core.workload import Span
 from hpexp.executors.serial import SerialExecutor
 from tests.conftest import own_processes
 
@@ -169,3 +172,57 @@ def test_the_pool_settings_come_with_the_trials():
     )
     assert result.settings["max_workers"] == 2
     assert result.settings["chunksize"] == 1, "two tasks on two workers"
+
+
+class Spanned(Workload):
+    """One task per worker, each busy for ``busy_s``; its run's spans are its tasks'."""
+
+    def __init__(self, busy_s: float) -> None:
+        self.busy_s = busy_s
+
+    def tasks(self, workers, seed):
+        return list(range(workers))
+
+    def run(self, task):
+        started = time.perf_counter()
+        while time.perf_counter() - started < self.busy_s:
+            pass
+        return Span("task", started, time.perf_counter())
+
+    def reduce(self, results):
+        return Outcome(units=len(results), spans=list(results))
+
+
+class Said(Progress):
+    """A progress that keeps what each finished run said."""
+
+    def __init__(self) -> None:
+        super().__init__("job", enabled=False)
+        self.said: list[tuple[str, int, int]] = []
+
+    def run_done(self, what, number, of):
+        self.said.append((what, number, of))
+
+
+def test_a_measured_run_keeps_every_reading_its_spans_and_its_cpu_samples():
+    progress = Said()
+    job = Job(Spanned(busy_s=0.08), hpexp.executor("serial", 3), workers=3, repeats=2, warmup=2,
+              seed=0, sample_cpus_s=0.05, progress=progress)  # fmt: skip
+    trials = run_trials(job).trials
+    assert progress.said == [("warmup", 1, 2), ("warmup", 2, 2), ("repeat", 1, 2), ("repeat", 2, 2)]
+    for trial in trials:
+        assert trial.tasks == 3, "the tasks of workers=3"
+        assert trial.wall_s >= 0.24
+        assert trial.cpu_s >= 0.2
+        assert trial.max_rss_mb > 0
+        assert trial.foreign_cpu_s >= 0
+        assert math.isnan(trial.throttled_s) or trial.throttled_s >= 0
+        assert trial.started_at.tzinfo is UTC
+        assert trial.ended_at.tzinfo is UTC
+        assert trial.ended_at - trial.started_at >= timedelta(seconds=0.24)
+        assert [span.kind for span in trial.spans] == ["task"] * 3
+        assert trial.timed_from <= trial.spans[0].start
+        assert trial.spans[-1].end - trial.timed_from <= trial.wall_s
+        assert trial.cpu_samples, "sampled every 0.05 s of a 0.24 s run"
+        assert trial.cpu_samples[0].start <= trial.timed_from
+        assert trial.cpu_samples[-1].end >= trial.timed_from + trial.wall_s
