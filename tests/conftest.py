@@ -36,15 +36,40 @@ INTERPRETER_HELPERS = ("resource_tracker", "forkserver")
 LEFTOVER_GRACE_S = 5.0
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under mutmut, run a mutant's quickest tests first: ``-x`` stops at the first that kills.
+#: under mutmut, the test files that judge the mutants of each module: a mutant of the trial
+#: loop is killed, or not, by the trial loop's own tests, not by the forty executor tests that
+#: merely pass through it (each survivor ran them all: 20 s a mutant). Modules not named here
+#: are judged by every test that covers them.
+JUDGES = {
+    "hpexp.core.timers.": ("tests/test_measure.py",),
+    "hpexp.core.trials.": ("tests/test_runner.py", "tests/test_measure.py"),
+    "hpexp.results.": (
+        "tests/test_results.py",
+        "tests/test_rows.py",
+        "tests/test_schema.py",
+        "tests/test_runner.py",
+    ),
+    "hpexp.analysis.": ("tests/test_analysis.py", "tests/test_paired.py"),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under mutmut, run only the tests that judge the mutant's module (:data:`JUDGES`), the
+    quickest first: ``-x`` stops at the first that kills.
 
     mutmut hands a mutant its tests in no particular order, so a mutant of the trial loop that a
     0.1 s test kills could first sit through 30 s of process-pool tests; the durations are the
     ones mutmut measured in its own stats run.
     """
-    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in mutant:
         return
+    judges = next((files for module, files in JUDGES.items() if mutant.startswith(module)), ())
+    judged = [item for item in items if item.nodeid.startswith(judges)] if judges else items
+    if judged and len(judged) < len(items):
+        kept = set(map(id, judged))
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+        items[:] = judged
     stats = Path("mutmut-stats.json")  # mutmut runs the tests from inside mutants/
     durations = json.loads(stats.read_text())["duration_by_test"] if stats.exists() else {}
     items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
