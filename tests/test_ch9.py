@@ -379,3 +379,16 @@ def test_the_prime_check_preset_runs_every_route_the_book_draws():
         assert cfg.executor._target_.endswith(f".{executor}"), cell
         got = (cfg.workers, cfg.workload.flag, cfg.workload.look, cfg.workload.serial_check_to)
         assert got == (workers, flag, look, serial_check_to), cell
+
+
+def test_the_chunksize_preset_is_the_3rd_editions_grid():
+    preset = composed("+experiment=chunksize_ch9")
+    assert preset.executor._target_.endswith(".MpPoolExecutor")
+    assert (preset.workers, preset.workload.start, preset.workload.count) == (8, 10**8, 10**5)
+    params = preset.hydra.sweeper.params
+    sizes = params["executor.chunksize"].split(",")
+    assert sizes[0] == "null", "the stdlib's default (3125 here) among them"
+    book = {1, 2, 5, 10, 100, 1000, 5000, 10000, 50000}
+    by_chunks = {100_000 // n for n in range(1, 17)}
+    assert {int(s) for s in sizes[1:]} >= book | by_chunks
+    assert params["workload.shuffle"] == "false,true"
