@@ -325,3 +325,18 @@ def test_timelines_load_from_every_job_dir_sorted_and_empty_with_columns(tmp_pat
     assert {c: str(t) for c, t in none.dtypes.items()} == TIMELINE_DTYPES
     with pytest.raises(FileNotFoundError, match="no results at"):
         hpexp.load_timelines(tmp_path / "missing")
+
+
+def test_a_broken_timeline_is_skipped_by_name_and_the_rest_loads_in_order(tmp_path):
+    write_timeline({"sweep_id": "s", "job": 0}, Trials([], {}), tmp_path)  # nothing to remove
+    assert not (tmp_path / TIMELINE_FILE).exists()
+    for job in (0, 1):
+        trial = Trial(0, datetime.now(UTC), 0.0, timed_from=0.0, spans=[Span("hash", 0.0, 1.0)])
+        write_timeline({"sweep_id": "s", "job": job}, Trials([trial], {}), tmp_path / str(job))
+    broken = tmp_path / "2" / TIMELINE_FILE
+    broken.parent.mkdir()
+    broken.write_bytes(b"not parquet")
+    with pytest.warns(UnreadableResults, match=f"skipping unreadable timeline {broken}"):
+        timeline = hpexp.load_timelines(tmp_path)
+    assert list(timeline.index) == [0, 1]
+    assert list(timeline.columns) == list(TIMELINE_DTYPES)
