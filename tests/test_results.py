@@ -340,3 +340,22 @@ def test_a_broken_timeline_is_skipped_by_name_and_the_rest_loads_in_order(tmp_pa
         timeline = hpexp.load_timelines(tmp_path)
     assert list(timeline.index) == [0, 1]
     assert list(timeline.columns) == list(TIMELINE_DTYPES)
+
+
+def test_a_results_file_names_the_timelines_of_its_runs(tmp_path):
+    trial = Trial(0, datetime.now(UTC), 0.0, timed_from=0.0, spans=[Span("save", 0.0, 1.0)])
+    for job in (0, 1):
+        job_dir = tmp_path / str(job)
+        row = {"sweep_id": "s", "job": job, "repeat": 0, "workers": 1}
+        write_job_results([row], job_dir / "results.parquet")
+        write_timeline({"sweep_id": "s", "job": job}, Trials([trial], {}), job_dir)
+    (tmp_path / "sweep.parquet").write_bytes((tmp_path / "0" / "results.parquet").read_bytes())
+    assert list(hpexp.load_timelines(tmp_path / "1" / "results.parquet")["job"]) == [1]
+    assert list(hpexp.load_timelines(tmp_path / "sweep.parquet")["job"]) == [0, 1]
+    (tmp_path / "1" / TIMELINE_FILE).unlink()
+    assert hpexp.load_timelines(tmp_path / "1" / "results.parquet").empty
+    stray = tmp_path / "2" / TIMELINE_FILE
+    stray.parent.mkdir()
+    (tmp_path / "0" / "results.parquet").replace(stray)
+    with pytest.warns(UnreadableResults, match=f"skipping {stray}: not a timeline"):
+        assert list(hpexp.load_timelines(tmp_path)["job"]) == [0]

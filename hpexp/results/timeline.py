@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hpexp.core.trials import Trials
-from hpexp.results.layout import TIMELINE_FILE
+from hpexp.results.layout import SWEEP_FILE, TIMELINE_FILE
 from hpexp.results.store import UnreadableResults, write_atomic
 
 #: the ``kind`` of a CPU sample
@@ -73,22 +73,40 @@ def write_timeline(job_columns: Mapping[str, Any], trials: Trials, job_dir: Path
         write_atomic(frame, path)
 
 
+def _files(root: Path) -> list[Path]:
+    """The timelines of what ``root`` names: itself, those of the runs a results file holds (a
+    job's ``results.parquet``: the one beside it; a ``sweep.parquet``: its jobs'), or every one
+    under a dir."""
+    if root.is_dir():
+        return sorted(root.rglob(TIMELINE_FILE))
+    if root.name == SWEEP_FILE:
+        return sorted(root.parent.rglob(TIMELINE_FILE))
+    beside = root.with_name(TIMELINE_FILE)
+    return [beside] if root.name == TIMELINE_FILE or beside.exists() else []
+
+
 def load_timelines(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
-    """Every timeline under ``path`` (a timeline file, a job dir, a sweep dir or the results
-    root) as one frame; empty, with the columns, where none was recorded. A file that cannot be
-    read is skipped with a warning naming it."""
+    """Every timeline of ``path`` (a timeline or results file, a job dir, a sweep dir or the
+    results root) as one frame; empty, with the columns, where none was recorded. A file that
+    cannot be read, or holds no timeline, is skipped with a warning naming it."""
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"no results at '{root}' (run python -m hpexp first)")
-    files = [root] if root.is_file() else sorted(root.rglob(TIMELINE_FILE))
     frames = []
-    for file in files:
+    for file in _files(root):
         try:
-            frames.append(pd.read_parquet(file))
+            frame = pd.read_parquet(file)
         except (OSError, ValueError, pa.ArrowException) as exc:
             warnings.warn(
                 f"hpexp: skipping unreadable timeline {file}: {exc}", UnreadableResults, 2
             )
+            continue
+        missing = sorted(set(DTYPES) - set(frame.columns))
+        if missing:
+            said = f"hpexp: skipping {file}: not a timeline (no column {missing[0]!r})"
+            warnings.warn(said, UnreadableResults, 2)
+            continue
+        frames.append(frame)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in DTYPES.items()})
     frame = pd.concat(frames, ignore_index=True).astype(DTYPES)
