@@ -8,6 +8,7 @@ import pytest
 import hpexp
 from hpexp.api.elsewhere import FAILURES_DIR, collect_failures
 from hpexp.api.rounds import Plan
+from hpexp.results.layout import TIMELINE_FILE
 from tests.conftest import finish_cli, start_cli
 
 #: two jobs long enough (4 runs of about 0.2 s) that jobs started side by side overlap, and a
@@ -41,15 +42,20 @@ def sweeps(tmp_path_factory):
 
 
 def shape(sweep_dir):
+    """What a sweep wrote: its columns, statuses, jobs, report and timelines. The report's heat
+    map is left out: it is drawn for runs of three CPU samples or more, and these sweeps' runs,
+    made side by side, last about that long."""
     frame = hpexp.load_results(sweep_dir / "sweep.parquet")
-    report = sorted(p.name for p in (sweep_dir / "report").iterdir())
+    report = sorted(p.name for p in (sweep_dir / "report").iterdir() if p.name != "pi_cpu.png")
     jobs = sorted(frame[["job", "workers", "repeat"]].itertuples(index=False))
-    return list(frame.columns), frame["status"].tolist(), jobs, report
+    timelines = sorted(p.parent.name for p in sweep_dir.rglob(TIMELINE_FILE))
+    return list(frame.columns), frame["status"].tolist(), jobs, report, timelines
 
 
 @pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
 def test_a_launcher_sweep_combines_and_reports_like_a_basic_one(sweeps, launcher):
     assert shape(sweeps[launcher][1]) == shape(sweeps["basic"][1])
+    assert shape(sweeps[launcher][1])[-1], "a job run in a launcher's process keeps its timeline"
     frame = hpexp.load_results(sweeps[launcher][1])
     assert set(frame["launcher"]) == {launcher}
     assert frame["hostname"].nunique() == 1

@@ -213,7 +213,7 @@ def test_a_measured_run_keeps_every_reading_its_spans_and_its_cpu_samples():
     for trial in trials:
         assert trial.tasks == 3, "the tasks of workers=3"
         assert trial.wall_s >= 0.24
-        assert trial.cpu_s >= 0.2
+        assert trial.cpu_s > 0, "a busy wait of wall time: its CPU time is what it was given"
         assert trial.max_rss_mb > 0
         assert trial.foreign_cpu_s >= 0
         assert math.isnan(trial.throttled_s) or trial.throttled_s >= 0
