@@ -29,6 +29,8 @@ PANELS_PER_ROW = 3
 MAX_SPANS = 1000
 #: what tells configurations apart (and is the same for all of one workload)
 CONFIGURATION = ["executor", "workers", "overrides"]
+#: what tells one measured run from every other
+RUN = ["sweep_id", "job", "repeat"]
 #: a run's heat map needs this many reads of the CPUs
 MIN_READS = 3
 
@@ -40,14 +42,14 @@ def first_runs(timeline: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
         return []
     firsts = timeline.sort_values(["job", "repeat"]).drop_duplicates(CONFIGURATION)
     varying = _varying_overrides(firsts["overrides"])
+    shown = firsts.sort_values(["executor", "workers", "job"]).head(MAX_PANELS)
+    by_run = dict(list(timeline.groupby(RUN, observed=True, sort=False)))
     runs = []
-    for _, first in firsts.sort_values(["executor", "workers", "job"]).iterrows():
-        run = [timeline[key] == first[key] for key in ("sweep_id", "job", "repeat")]
-        mine = timeline[run[0] & run[1] & run[2]]
+    for _, first in shown.iterrows():
         items = [i for i in str(first["overrides"]).split(",") if i in varying]
         label = ", ".join([f"{first['executor']}, {counted(first['workers'], 'worker')}", *items])
-        runs.append((label, mine))
-    return runs[:MAX_PANELS]
+        runs.append((label, by_run[tuple(first[RUN])]))
+    return runs
 
 
 def counted(count: int, noun: str) -> str:
