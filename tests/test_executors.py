@@ -4,7 +4,9 @@ import math
 import multiprocessing
 import os
 import platform
+import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -12,6 +14,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import psutil
 import pytest
 
 import hpexp
@@ -22,7 +25,7 @@ from hpexp.core.executor import NotStarted
 from hpexp.core.model import Model
 from hpexp.core.trials import Job, run_trials
 from hpexp.workloads.pi import MonteCarloPi
-from tests.conftest import measure
+from tests.conftest import measure, own_processes
 
 EXECUTORS = [
     ("serial", []),
@@ -194,6 +197,44 @@ def test_joblib_records_auto_batching_as_auto():
     assert rows[0]["executor.batch_size"] == "auto"
 
 
+#: changed in this process before a pool starts: a forked worker has the change, a spawned one not
+PARENT_MARK: list[str] = []
+
+
+def parent_mark(_: int) -> list[str]:
+    return PARENT_MARK
+
+
+@pytest.mark.parametrize(("method", "inherited"), [("fork", ["changed"]), ("spawn", [])])
+def test_pool_workers_are_started_by_the_start_method_named(method, inherited, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "PARENT_MARK", ["changed"])
+    with hpexp.executor("pool", 1, start_method=method) as executor:
+        assert list(executor.map(parent_mark, [0])) == [inherited]
+
+
+def test_pool_refuses_to_work_before_it_starts():
+    executor = hpexp.executor("pool", 1)
+    for use in (lambda: executor.submit(abs, -1), lambda: executor.map(abs, [-1])):
+        with pytest.raises(NotStarted, match=r"^PoolExecutor is not started"):
+            use()
+
+
+def test_pool_s_map_timeout_and_shutdown_flags_keep_their_standard_meaning():
+    executor = hpexp.executor("pool", 1)
+    executor.start()
+    running = executor.submit(time.sleep, 1.0)
+    while not running.running():  # handed to the worker: no longer cancellable
+        time.sleep(0.01)
+    queued = [executor.submit(abs, -i) for i in range(5)]
+    with pytest.raises(TimeoutError):
+        next(executor.map(abs, [-1], timeout=0.05))
+    executor.shutdown(wait=False, cancel_futures=True)
+    assert not running.done(), "wait=False returns while a task still runs"
+    assert running.result(timeout=10) is None
+    # by now the pool's manager thread has cancelled what no worker had taken
+    assert any(future.cancelled() for future in queued), "cancel_futures=True cancels the queue"
+
+
 def test_the_global_start_method_is_never_changed():
     before = multiprocessing.get_start_method(allow_none=True)
     for method in ("spawn", "forkserver"):
@@ -234,6 +275,7 @@ JOBLIB_REFUSALS = [
         "'address': 'tcp://127.0.0.1:8786' (allowed: null unless backend is dask)",
     ),
     ({"connect_timeout_s": 0}, "'connect_timeout_s': 0 (allowed: a number of seconds > 0)"),
+    ({"cache": "yes"}, "'cache': 'yes' (allowed: true | false)"),
 ]
 POOL_REFUSALS = [
     ({"start_method": "bogus"}, "'start_method': 'bogus' (allowed: fork | spawn | forkserver)"),
@@ -348,6 +390,37 @@ def test_joblib_processes_are_workers_each_started_by_hpexp():
     assert all(started for _, started in ran), "every worker exits with hpexp"
 
 
+def stuck_in_its_task(started: Path) -> None:
+    started.touch()
+    time.sleep(60)
+
+
+def test_joblib_shutdown_without_waiting_kills_workers_stuck_in_their_tasks(tmp_path):
+    """What a run that timed out needs: loky would otherwise wait for the tasks to end."""
+    executor = hpexp.executor("joblib", 2, backend="loky")
+    executor.start()
+    workers = own_processes()
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            list(executor.map(stuck_in_its_task, [tmp_path / "a", tmp_path / "b"]))
+        except Exception as exc:  # what the abandoned map raises, kept for the assert
+            raised.append(exc)
+
+    caller = threading.Thread(target=run)
+    caller.start()
+    deadline = time.monotonic() + 10
+    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    executor.shutdown(wait=False)
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, "killed, not left to finish their tasks"
+    caller.join(timeout=10)
+    assert not caller.is_alive()
+    assert raised, "the abandoned map says its workers were lost"
+
+
 def test_joblib_refuses_to_map_before_it_starts_and_maps_equal_lengths_only():
     executor = hpexp.executor("joblib", 2, backend="threading", cache=True)
     with pytest.raises(NotStarted, match=r"^JoblibExecutor is not started"):
@@ -356,6 +429,21 @@ def test_joblib_refuses_to_map_before_it_starts_and_maps_equal_lengths_only():
         with pytest.raises(ValueError, match="zip"):
             list(executor.map(pow, [2, 3], [2]))
         assert list(executor.map(abs, [-1, 2], chunksize=None)) == [1, 2]
+
+
+def test_joblib_s_cache_is_a_directory_of_its_own_gone_at_shutdown_even_if_removed_before():
+    temporary = Path(tempfile.gettempdir())
+    before = set(temporary.glob("hpexp-joblib-cache-*"))
+    for removed_meanwhile in (False, True):
+        executor = hpexp.executor("joblib", 2, backend="threading", cache=True)
+        with executor:
+            assert list(executor.map(abs, [-3, -3])) == [3, 3]
+            (cache,) = set(temporary.glob("hpexp-joblib-cache-*")) - before
+            assert any(cache.rglob("*")), "the results are stored there"
+            if removed_meanwhile:  # a cleaner of temporary files got there first
+                shutil.rmtree(cache)
+        assert not cache.exists()
+        executor.shutdown()  # a second time: nothing left to remove
 
 
 def test_joblib_s_cache_says_nothing(capfd):

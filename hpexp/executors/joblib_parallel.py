@@ -30,10 +30,8 @@ from hpexp.executors.dask_connection import (
 
 #: joblib's backends, local ones first
 BACKENDS = ("loky", "threading", "multiprocessing", "dask")
-
-
-def _noop(index: int) -> int:
-    return index
+#: the start of the name of a job's ``cache`` directory, in the system's temporary directory
+CACHE_PREFIX = "hpexp-joblib-cache-"
 
 
 def _positive_int(value: Any) -> bool:
@@ -100,19 +98,18 @@ class JoblibExecutor(Executor):
 
     def start(self) -> None:
         if self.cache:
-            self._memory = joblib.Memory(tempfile.mkdtemp(prefix="hpexp-joblib-cache-"), verbose=0)
-        if self.backend == "dask":
+            self._memory = joblib.Memory(tempfile.mkdtemp(prefix=CACHE_PREFIX), verbose=0)
+        if self.backend == "dask":  # pragma: no mutate: dask's cases are in tests/test_dask.py
             self._parallel = self._parallel_on_dask()
-        elif self.backend == "threading":
-            self._parallel = joblib.Parallel(n_jobs=self.workers, backend=self.backend)
         else:
-            # loky and multiprocessing workers exit with hpexp, even if it is killed
+            # loky's and multiprocessing's workers exit with hpexp, even if it is killed
+            # (threading's workers are threads of this process: it takes no initializer)
             with joblib.parallel_config(
                 backend=self.backend, initializer=start_worker, initargs=(os.getpid(), None)
             ):
                 self._parallel = joblib.Parallel(n_jobs=self.workers)
         self._parallel.__enter__()
-        self._parallel(joblib.delayed(_noop)(i) for i in range(self.workers))
+        self._parallel(joblib.delayed(os.getpid)() for _ in range(self.workers))
 
     def chunksize_for(self, task_count: int) -> int | None:
         """Tasks per batch: ``batch_size``, an even split when null, None when joblib adapts it."""
@@ -128,12 +125,17 @@ class JoblibExecutor(Executor):
             "pre_dispatch": "2*n_jobs",
             "cache": self.cache,
         }
-        if self.backend == "dask":
-            # joblib's dask backend uses every thread of the cluster, whatever n_jobs says
-            shape = self._dask_shape
-            settings["n_jobs"] = shape.threads if shape else None
-            settings.update(cluster_settings(self.address, shape))
+        if self.backend == "dask":  # pragma: no mutate: dask's cases are in tests/test_dask.py
+            settings.update(self._dask_settings())
         return settings
+
+    def _dask_settings(self) -> dict[str, Any]:  # pragma: no mutate block
+        """joblib's dask backend uses every thread of the cluster, whatever n_jobs says.
+
+        Pinned by tests/test_dask.py, like :meth:`_parallel_on_dask`.
+        """
+        shape = self._dask_shape
+        return {"n_jobs": shape.threads if shape else None, **cluster_settings(self.address, shape)}
 
     def submit(
         self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
@@ -155,20 +157,13 @@ class JoblibExecutor(Executor):
             fn = self._memory.cache(fn)
         return iter(parallel(joblib.delayed(fn)(*args) for args in zip(*iterables, strict=True)))
 
-    def _reusable_workers(self) -> Any:
-        """loky's reusable executor behind the open ``Parallel`` (None for other backends).
-
-        joblib keeps it alive for 300 s after the ``Parallel`` closes, so the next jobs of a
-        sweep would run beside idle worker processes; a job stops its own workers instead.
-        """
-        if self.backend != "loky" or self._parallel is None:
-            return None
-        return getattr(self._parallel._backend, "_workers", None)
-
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         try:
             if self._parallel is not None:
-                workers = self._reusable_workers()
+                # loky's reusable executor (the other backends have none): joblib keeps it
+                # alive for 300 s after the Parallel closes, so the next jobs of a sweep would
+                # run beside idle worker processes; a job stops its own workers instead
+                workers = getattr(self._parallel._backend, "_workers", None)
                 self._parallel.__exit__(None, None, None)
                 self._parallel = None
                 if workers is not None:
@@ -176,7 +171,7 @@ class JoblibExecutor(Executor):
         finally:
             if self._dask is not None:
                 self._dask.close()
-                self._dask = None
+                self._dask = None  # pragma: no mutate: dask's cases are in tests/test_dask.py
             if self._memory is not None:
                 shutil.rmtree(self._memory.location, ignore_errors=True)
                 self._memory = None
