@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import hpexp
-from hpexp.analysis.stats import COMPARISON, CpuLimit, median_ci
+from hpexp.analysis.stats import COMPARISON, CpuLimit, median_ci, smallest_p_value
 from hpexp.analysis.tables import format_summary
 from hpexp.results.store import empty_frame
 
@@ -181,6 +181,12 @@ def test_compare_detects_a_planted_twofold_slowdown():
     assert result["ratio"].to_numpy() == pytest.approx([2.0] * 3, rel=0.1)
     assert (result["p_value"] < 0.01).all()
     assert (hpexp.compare(slow, base)["verdict"] == "faster").all()
+
+
+def test_the_smallest_p_value_is_2_of_the_orderings_of_the_runs():
+    assert smallest_p_value(3, 3) == 2 / 20, "3 against 3 can never show a change at 0.05"
+    assert smallest_p_value(5, 4) == 2 / 126
+    assert smallest_p_value(1, 1) == 1.0
 
 
 def test_compare_does_not_flag_identical_data():

@@ -110,9 +110,27 @@ def test_compare_pairs_rounds_and_tests_them_as_the_samples():
     assert (same["ratio"], same["p_value"], same["verdict"]) == (1.0, 1.0, "not significant")
     (doubled,) = hpexp.compare(a, a.assign(wall_s=a["wall_s"] / 2)).to_dict("records")
     assert (doubled["p_value"], doubled["verdict"]) == (0.0, "faster")
+    (two,) = hpexp.compare(a[a["round"] < 2], b[b["round"] < 2]).to_dict("records")
+    assert (two["rounds"], two["ratio"], two["ratio_low"], two["ratio_high"]) == (2, 1.5, 1.5, 1.5)
     (pooled,) = hpexp.compare(a.assign(round=0), b.assign(round=0)).to_dict("records")
     assert pooled["rounds"] == 1
     assert math.isnan(pooled["ratio_low"])
+
+
+def test_compare_leaves_out_a_round_disturbed_on_either_side_and_says_which_side_it_was():
+    steady = frame(visits("pool", 1, [1.0, 1.0, 1.0, 1.0], throttled_s=0.0))
+    throttled = frame(visits("pool", 1, [1.5, 3.0, 1.5, 1.5], throttled_s=0.0))
+    throttled.loc[throttled["round"] == 1, "throttled_s"] = 1.0  # a quota held round 1 back
+    (b_disturbed,) = hpexp.compare(steady, throttled).to_dict("records")
+    assert (b_disturbed["contended_a"], b_disturbed["contended_b"]) == (False, True)
+    assert (b_disturbed["ratio"], b_disturbed["rounds"], b_disturbed["left_out_rounds"]) == (
+        1.5,
+        3,
+        1,
+    )
+    (a_disturbed,) = hpexp.compare(throttled, steady).to_dict("records")
+    assert (a_disturbed["contended_a"], a_disturbed["contended_b"]) == (True, False)
+    assert (a_disturbed["rounds"], a_disturbed["left_out_rounds"]) == (3, 1)
 
 
 def test_the_cpu_limit_is_the_quota_when_every_job_had_it():

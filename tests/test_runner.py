@@ -11,8 +11,9 @@ import pytest
 import hpexp
 from hpexp import Outcome, Workload
 from hpexp.core.progress import Progress
+from hpexp.core.status import Status
 from hpexp.core.trials import Job, TrialTimeout, run_trials, time_limit
-from hpexp.core.workload import Span
+from hpexp.core.workload import CannotRun, Span
 from hpexp.executors.serial import SerialExecutor
 from tests.conftest import own_processes
 
@@ -35,6 +36,57 @@ class Counted(Workload):
 
     def reduce(self, results):
         return Outcome(metrics={"result_sum": sum(results)}, units=len(results))
+
+
+class ExitsOnItsSecondRun(Counted):
+    def run(self, task):
+        if self.runs == 2:
+            raise SystemExit(4)
+        return super().run(task)
+
+
+class NeedsSharedState(Counted):
+    def shared_state(self):
+        return {"flag": True}
+
+
+class NotOnThreads(Counted):
+    def driver(self, model):
+        raise CannotRun("NotOnThreads runs in one thread only")
+
+
+def test_a_task_calling_sys_exit_fails_its_job_and_keeps_the_runs_before():
+    job = Job(
+        ExitsOnItsSecondRun(), hpexp.executor("serial", 1), workers=1, repeats=3, warmup=0, seed=0
+    )
+    result = run_trials(job)
+    assert [trial.status for trial in result.trials] == [Status.OK, Status.ERROR]
+    failed = result.trials[1]
+    assert (failed.repeat, failed.error) == (1, "a task called sys.exit(4)")
+    assert failed.started_at.tzinfo is UTC
+    assert math.isnan(failed.wall_s)
+    assert "SystemExit: 4" in result.traceback
+    assert result.conditions["probe_s"] > 0, "the machine's state as the job started"
+
+
+@pytest.mark.parametrize(
+    ("workload", "executor", "error"),
+    [
+        (
+            NeedsSharedState(),
+            hpexp.executor("joblib", 2, backend="loky"),
+            "joblib's loky backend cannot hand shared state over; "
+            "NeedsSharedState needs shared state",
+        ),
+        (NotOnThreads(), hpexp.executor("threads", 2), "NotOnThreads runs in one thread only"),
+    ],
+    ids=["cannot-share", "cannot-run"],
+)
+def test_a_cell_that_cannot_run_is_one_skipped_trial_with_the_reason(workload, executor, error):
+    result = run_trials(Job(workload, executor, workers=2, repeats=2, warmup=1, seed=0))
+    (trial,) = result.trials
+    assert (trial.repeat, trial.status, trial.error) == (0, Status.SKIPPED, error)
+    assert result.traceback is None
 
 
 def test_warmup_runs_happen_and_are_not_recorded():
