@@ -3,10 +3,12 @@
     python benchmarks/drift.py [--tries 5] [--samples 6000000] [--check]
 
 The headline's speedup (pi on ``pool``, workers 1 and 2) is measured three ways:
-  * the truth: on the quiet machine just before each try (the machine's own speed drifts
-    between tries: 1.58x to 1.86x was seen from one run of this script to the next), by a
-    hand-written loop that alternates the two configurations (the same workload and executor
-    objects hpexp runs, timed by hand);
+  * the truth: on the quiet machine just before and just after each try, by a hand-written
+    loop that alternates the two configurations (the same workload and executor objects hpexp
+    runs, timed by hand), the median of its per-round ratios, as hpexp pairs its rounds. The
+    machine's own speed drifts (the truth measured 1.37x to 1.96x from one try to the next,
+    minutes apart): a truth taken on one side of the try only compared hpexp with another
+    hour's machine, so both sides are printed and their rounds pooled;
   * hpexp with ``rounds=1`` and with ``rounds=5``, each ``--tries`` times, while a disturbance
     runs: a tenant that burns one CPU in bursts of about one visit's length at random moments
     (0.5 to 3 visits apart: about a third of the time), and, where this script can make a
@@ -40,7 +42,7 @@ import hpexp
 ROOT = Path(__file__).resolve().parent.parent
 CPU_V1 = Path("/sys/fs/cgroup/cpu")
 TOLERANCE = 0.05
-#: interleaved rounds of the hand-written truth before each try (about 1.5 s each)
+#: interleaved rounds of the hand-written truth before and after each try (about 1.5 s each)
 TRUTH_ROUNDS = 7
 BURN = """
 import random, sys, time
@@ -53,9 +55,9 @@ while time.time() < end:
 """
 
 
-def truth(samples: int, rounds: int) -> tuple[float, float, float]:
-    """The 2-worker speedup on the quiet machine, by a hand-written interleaved loop, and the
-    range of its per-round ratios: how far the quiet machine itself moves within one truth."""
+def truth_ratios(samples: int, rounds: int) -> list[float]:
+    """Per round, the 2-worker speedup on the quiet machine, by a hand-written loop that
+    alternates the two configurations: the paired ratios hpexp's estimate is compared with."""
     workload = hpexp.workload("pi", samples=samples)
     pools = {w: hpexp.executor("pool", w) for w in (1, 2)}
 
@@ -68,9 +70,7 @@ def truth(samples: int, rounds: int) -> tuple[float, float, float]:
     with pools[1], pools[2]:
         timed(1), timed(2)  # warm up both pools
         times = interleaved(rounds, one=lambda: timed(1), two=lambda: timed(2))
-    ratios = [one / two for one, two in zip(times["one"], times["two"], strict=True)]
-    speedup = statistics.median(times["one"]) / statistics.median(times["two"])
-    return speedup, min(ratios), max(ratios)
+    return [one / two for one, two in zip(times["one"], times["two"], strict=True)]
 
 
 @contextmanager
@@ -152,7 +152,9 @@ def main() -> None:
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
 
-    print("truth: the quiet machine just before each try, a hand-written interleaved loop")
+    print(
+        "truth: the quiet machine just before and after each try, a hand-written interleaved loop"
+    )
     visit_s = 4 * args.samples / 6_000_000  # a 1-worker visit: warmup and 3 runs of ~1 s each
     group, why_not = quota_group()
     print("quota: a one-CPU quota switched at random" if group else f"quota: skipped ({why_not})")
@@ -161,21 +163,24 @@ def main() -> None:
     try:
         for rounds in (1, 5):
             print(
-                f"\nrounds={rounds}:  truth (its rounds)     speedup   error   interval        "
-                "covers  flagged"
+                f"\nrounds={rounds}:  truth (before, after the try)     speedup   error   "
+                "interval        covers  flagged"
             )
             for attempt in range(args.tries):
-                true, quiet_low, quiet_high = truth(args.samples, rounds=TRUTH_ROUNDS)
+                before = truth_ratios(args.samples, TRUTH_ROUNDS)
                 seed = 1000 * rounds + attempt
                 lasts = visit_s * 4 * rounds + 60
                 with tenant(seed, visit_s, lasts), switching_quota(group, seed, visit_s):
                     speedup, low, high, flagged = hpexp_speedup(rounds, args.samples, group)
+                after = truth_ratios(args.samples, TRUTH_ROUNDS)
+                true = statistics.median(before + after)
                 error = abs(speedup - true) / true
                 good[rounds] += error <= TOLERANCE
                 covers = "-" if low != low else ("yes" if low <= true <= high else "no")
                 interval = "-" if low != low else f"[{low:.2f}, {high:.2f}]"
                 print(
-                    f"  try {attempt}:  {true:5.3f} ({quiet_low:.2f}-{quiet_high:.2f})  "
+                    f"  try {attempt}:  {true:5.3f} ({statistics.median(before):.2f} before, "
+                    f"{statistics.median(after):.2f} after)  "
                     f"{speedup:7.3f}  {error:6.1%}   {interval:<14}"
                     f"  {covers:<6}"
                     f"  {'yes' if flagged else 'no'}"
