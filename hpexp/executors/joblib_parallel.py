@@ -100,7 +100,7 @@ class JoblibExecutor(Executor):
         if self.cache:
             self._memory = joblib.Memory(tempfile.mkdtemp(prefix=CACHE_PREFIX), verbose=0)
         if self.backend == "dask":  # pragma: no mutate: dask's cases are in tests/test_dask.py
-            self._parallel = self._parallel_on_dask()
+            self._parallel = self._parallel_on_dask()  # pragma: no mutate: as its test above
         else:
             # loky's and multiprocessing's workers exit with hpexp, even if it is killed
             # (threading's workers are threads of this process: it takes no initializer)
