@@ -319,6 +319,8 @@ def test_good_executor_values_are_kept_and_recorded():
     }
     assert hpexp.executor("joblib", 2, batch_size=4).chunksize_for(100) == 4
     assert hpexp.executor("joblib", 2).chunksize_for(9) == 5
+    on_a_cluster = hpexp.executor("joblib", 2, backend="dask", address="tcp://127.0.0.1:8786")
+    assert on_a_cluster.address == "tcp://127.0.0.1:8786", "an address is for the dask backend"
     pool = hpexp.executor("pool", 2)
     assert pool.start_method == multiprocessing.get_all_start_methods()[0]
     assert pool.settings(9) == {"max_workers": 2, "start_method": pool.start_method, "chunksize": 5}
@@ -434,6 +436,11 @@ def test_joblib_refuses_to_map_before_it_starts_and_maps_equal_lengths_only():
         with pytest.raises(ValueError, match="zip"):
             list(executor.map(pow, [2, 3], [2]))
         assert list(executor.map(abs, [-1, 2], chunksize=None)) == [1, 2]
+        assert executor._parallel.batch_size == "auto", "chunksize=None: joblib's own batching"
+        assert list(executor.map(abs, [-1, 2], chunksize=2)) == [1, 2]
+        assert executor._parallel.batch_size == 2
+        assert list(executor.map(abs, [-1, 2])) == [1, 2]
+        assert executor._parallel.batch_size == 1, "concurrent.futures' default chunksize"
 
 
 def test_joblib_s_cache_is_a_directory_of_its_own_gone_at_shutdown_even_if_removed_before():

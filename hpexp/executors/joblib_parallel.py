@@ -76,7 +76,7 @@ class JoblibExecutor(Executor):
         self._parallel: joblib.Parallel | None = None
         self._dask: DaskConnection | None = None
         #: kept after shutdown: the runner records settings once the cluster is closed
-        self._dask_shape: ClusterShape | None = None
+        self._dask_shape: ClusterShape | None = None  # pragma: no mutate: dask only
 
     def hand_over(self, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
         """Only the threading backend's workers can share state: they live in this process."""
@@ -126,7 +126,7 @@ class JoblibExecutor(Executor):
             "cache": self.cache,
         }
         if self.backend == "dask":  # pragma: no mutate: dask's cases are in tests/test_dask.py
-            settings.update(self._dask_settings())
+            settings.update(self._dask_settings())  # pragma: no mutate: as its test
         return settings
 
     def _dask_settings(self) -> dict[str, Any]:  # pragma: no mutate block
