@@ -23,6 +23,7 @@ from hpexp.analysis.verdict import by_workload
 from hpexp.core.errors import ConfigError
 from hpexp.core.executor import NotStarted
 from hpexp.core.model import Model
+from hpexp.core.shared import CannotShare
 from hpexp.core.trials import Job, run_trials
 from hpexp.workloads.pi import MonteCarloPi
 from tests.conftest import measure, own_processes
@@ -456,6 +457,14 @@ def test_joblib_s_cache_is_a_directory_of_its_own_gone_at_shutdown_even_if_remov
                 shutil.rmtree(cache)
         assert not cache.exists()
         executor.shutdown()  # a second time: nothing left to remove
+
+
+def test_joblib_s_threads_take_shared_state_and_its_processes_refuse_it():
+    handed = []
+    hpexp.executor("joblib", 2, backend="threading").hand_over(handed.append, ("state",))
+    assert handed == ["state"]
+    with pytest.raises(CannotShare, match=r"^joblib's loky backend cannot hand shared state over$"):
+        hpexp.executor("joblib", 2).hand_over(handed.append, ("state",))
 
 
 def test_joblib_s_cache_says_nothing(capfd):
