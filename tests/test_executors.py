@@ -6,7 +6,6 @@ import os
 import platform
 import shutil
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -26,6 +25,7 @@ from hpexp.core.model import Model
 from hpexp.core.shared import CannotShare
 from hpexp.core.trials import Job, run_trials
 from hpexp.workloads.pi import MonteCarloPi
+from tests import start_method_probe
 from tests.conftest import measure, own_processes
 
 EXECUTORS = [
@@ -198,19 +198,11 @@ def test_joblib_records_auto_batching_as_auto():
     assert rows[0]["executor.batch_size"] == "auto"
 
 
-#: changed in this process before a pool starts: a forked worker has the change, a spawned one not
-PARENT_MARK: list[str] = []
-
-
-def parent_mark(_: int) -> list[str]:
-    return PARENT_MARK
-
-
 @pytest.mark.parametrize(("method", "inherited"), [("fork", ["changed"]), ("spawn", [])])
 def test_pool_workers_are_started_by_the_start_method_named(method, inherited, monkeypatch):
-    monkeypatch.setattr(sys.modules[__name__], "PARENT_MARK", ["changed"])
+    monkeypatch.setattr(start_method_probe, "PARENT_MARK", ["changed"])
     with hpexp.executor("pool", 1, start_method=method) as executor:
-        assert list(executor.map(parent_mark, [0])) == [inherited]
+        assert list(executor.map(start_method_probe.parent_mark, [0])) == [inherited]
 
 
 def test_pool_refuses_to_work_before_it_starts():
