@@ -114,19 +114,26 @@ class UnreadableResults(UserWarning):
     """A results file that cannot be read; its rows are skipped, every other file's kept."""
 
 
-def _read(path: Path) -> pd.DataFrame | None:
-    """Read through one open handle: a file renamed over ``path`` meanwhile cannot mix in.
-
-    An unreadable file (truncated by a crash of another tool, say) is skipped with a warning
-    naming it, so one bad file never hides every other result.
-    """
+def read_or_skip(path: Path, what: str, stacklevel: int) -> pd.DataFrame | None:
+    """``path`` read through one open handle (a file renamed over it meanwhile cannot mix in),
+    or None with a warning naming it (``what`` it is) where it cannot be read: one bad file,
+    truncated by a crash of another tool, say, never hides every other one. ``stacklevel`` is
+    the warning's, counted from the caller."""
     try:
         with open(path, "rb") as f:
-            frame = pd.read_parquet(f)
+            return pd.read_parquet(f)
     except (OSError, ValueError, pa.ArrowException) as exc:
         warnings.warn(
-            f"hpexp: skipping unreadable results file {path}: {exc}", UnreadableResults, 3
+            f"hpexp: skipping unreadable {what} {path}: {exc}", UnreadableResults, stacklevel + 1
         )
+        return None
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    """One results file (see :func:`read_or_skip`); one whose keys do not hold integers is
+    skipped too, with a warning."""
+    frame = read_or_skip(path, "results file", 3)
+    if frame is None:
         return None
     mistyped = _mistyped_count(frame)
     if mistyped is not None:

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from hpexp.core.trials import Trials
 from hpexp.results.layout import SWEEP_FILE, TIMELINE_FILE
-from hpexp.results.store import UnreadableResults, write_atomic
+from hpexp.results.store import UnreadableResults, read_or_skip, write_atomic
 
 #: the ``kind`` of a CPU sample
 CPU = "cpu"
@@ -94,12 +93,8 @@ def load_timelines(path: str | os.PathLike[str] = "results") -> pd.DataFrame:
         raise FileNotFoundError(f"no results at '{root}' (run python -m hpexp first)")
     frames = []
     for file in _files(root):
-        try:
-            frame = pd.read_parquet(file)
-        except (OSError, ValueError, pa.ArrowException) as exc:
-            warnings.warn(
-                f"hpexp: skipping unreadable timeline {file}: {exc}", UnreadableResults, 2
-            )
+        frame = read_or_skip(file, "timeline", 2)
+        if frame is None:
             continue
         missing = sorted(set(DTYPES) - set(frame.columns))
         if missing:
