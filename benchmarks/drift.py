@@ -8,7 +8,7 @@ The headline's speedup (pi on ``pool``, workers 1 and 2) is measured three ways:
     runs, timed by hand), the median of its per-round ratios, as hpexp pairs its rounds. The
     machine's own speed drifts (the truth measured 1.37x to 1.96x from one try to the next,
     minutes apart): a truth taken on one side of the try only compared hpexp with another
-    hour's machine, so both sides are printed and their rounds pooled;
+    minute's machine, so both sides are printed and their rounds pooled;
   * hpexp with ``rounds=1`` and with ``rounds=5``, each ``--tries`` times, while a disturbance
     runs: a tenant that burns one CPU in bursts of about one visit's length at random moments
     (0.5 to 3 visits apart: about a third of the time), and, where this script can make a
