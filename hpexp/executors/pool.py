@@ -71,8 +71,9 @@ class PoolExecutor(Executor):
         return started(self._pool, self).map(fn, *iterables, timeout=timeout, chunksize=chunksize)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """The stdlib's shutdown; the pool stays referenced (a second call does nothing, a
-        submit after it raises the stdlib's error): its manager thread cancels the queued
-        futures later, and only while the pool object is alive (it holds a weak reference)."""
+        """The stdlib's shutdown; the pool stays referenced (a second call is the stdlib's,
+        harmless, and waits for the pool's manager thread if ``wait``; a submit after it raises
+        the stdlib's error): that thread cancels the queued futures later, and only while the
+        pool object is alive (it holds a weak reference)."""
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
